@@ -1,0 +1,42 @@
+//! The `gliofuse` command line: one subcommand module per pipeline under `cmd/`.
+//!
+//! Every error reaches the user as one line (`error: ...`) with exit code 2; library crates
+//! return typed errors and the command modules add the file, row and key with `anyhow::Context`.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "gliofuse", version, about = "Multimodal glioma learning: grading, survival, IDH from MRI")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run what exists of the three pipelines on the embedded synthetic cohort.
+    Demo(cmd::demo::Args),
+    /// Score predictions: classification (AUC, AP, kappa, ...) or survival (C-index, log-rank).
+    #[command(subcommand)]
+    Evaluate(cmd::evaluate::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::Evaluate(c) => cmd::evaluate::run(c),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // `{:#}` joins the context chain on one line: "reading preds.csv: line 3, column score: ..."
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

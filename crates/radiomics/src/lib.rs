@@ -1,0 +1,1 @@
+//! radiomics (see its issue).
