@@ -1,1 +1,9 @@
-//! radiomics (see its issue).
+//! pyradiomics-compatible radiomics: readers (NRRD, NIfTI), settings from pyradiomics parameter
+//! files, discretisation, and the feature classes, with pyradiomics' names and numbers.
+
+pub mod error;
+pub mod features;
+pub mod image;
+
+pub use error::RadiomicsError;
+pub use image::Image;
