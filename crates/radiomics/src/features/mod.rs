@@ -4,6 +4,15 @@
 //! to the mask's bounding box, already discretised) and [`TextureSettings`], and return
 //! `(feature name, value)` pairs in pyradiomics' order, for the enabled-by-default features.
 
+pub mod glcm;
+pub mod gldm;
+pub mod glrlm;
+pub mod glszm;
+mod neighbourhood;
+pub mod ngtdm;
+
+pub use neighbourhood::angles;
+
 /// The ROI after cropping to its bounding box and discretisation, as pyradiomics hands it to a
 /// feature class (`self.imageArray` after `_applyBinning`, `self.maskArray`).
 #[derive(Debug, Clone)]

@@ -1,0 +1,516 @@
+//! Gray Level Co-occurrence Matrix (GLCM) features, as pyradiomics 3.1.0 computes them
+//! (AIM-Harvard/pyradiomics:radiomics/glcm.py, matrix from radiomics/src/cmatrices.c).
+//!
+//! `P(i,j|δ,θ)` counts how often a voxel of gray level `i` has a neighbour of level `j` at offset
+//! θ (one of the 13 mono-directional angles in 3D, 4 in 2D, for each distance δ in `distances`).
+//! Both voxels must lie in the ROI. The matrix is built once, in one pass per angle, on compact
+//! gray-level indices, which equals pyradiomics' deletion of levels absent from the ROI; the
+//! weights `i`, `j` below are the real bin indices. Then, as pyradiomics does:
+//! 1. symmetrise (`P + Pᵀ`) when `symmetricalGLCM`;
+//! 2. with `weightingNorm`, sum the angles weighted by `exp(-‖θ·spacing‖²)` into one matrix;
+//! 3. delete angles with no pair (when more than one angle is left), normalise each angle to
+//!    `p(i,j) = P(i,j) / ΣP`;
+//! 4. compute every feature per angle and take the mean over the angles (`nanmean`).
+//!
+//! Notation: `p_x(i) = Σ_j p(i,j)`, `p_y(j) = Σ_i p(i,j)`, `μ_x = Σ i p(i,j)`, `μ_y = Σ j p(i,j)`,
+//! `p_{x+y}(k) = Σ_{i+j=k} p(i,j)` for `k = 2..2N_g`, `p_{x-y}(k) = Σ_{|i-j|=k} p(i,j)` for
+//! `k = 0..N_g-1`, `HXY = -Σ p(i,j) log2(p(i,j)+ε)`, ε = 2.2e-16 (numpy.spacing(1)), and
+//! `N_g` = the largest gray level present in the ROI.
+
+use super::neighbourhood::{self, EPS, Norm, nanmean};
+use super::{DiscretizedRoi, TextureSettings};
+use crate::RadiomicsError;
+
+/// pyradiomics' enabled-by-default GLCM features, in pyradiomics' output order.
+pub const FEATURE_NAMES: [&str; 24] = [
+    "Autocorrelation",
+    "ClusterProminence",
+    "ClusterShade",
+    "ClusterTendency",
+    "Contrast",
+    "Correlation",
+    "DifferenceAverage",
+    "DifferenceEntropy",
+    "DifferenceVariance",
+    "Id",
+    "Idm",
+    "Idmn",
+    "Idn",
+    "Imc1",
+    "Imc2",
+    "InverseVariance",
+    "JointAverage",
+    "JointEnergy",
+    "JointEntropy",
+    "MCC",
+    "MaximumProbability",
+    "SumAverage",
+    "SumEntropy",
+    "SumSquares",
+];
+
+/// The processed GLCM: one normalised matrix per remaining angle, with the per-angle marginals
+/// and sums every feature needs.
+#[derive(Debug, Clone)]
+pub struct Glcm {
+    /// Gray levels present in the ROI (the real bin indices `i`, `j`), ascending.
+    pub levels: Vec<f64>,
+    /// `N_g`: the largest gray level present.
+    pub ng: f64,
+    /// Offsets (numpy z, y, x order) of the angles kept; empty when a weighting norm merged them.
+    pub offsets: Vec<[i32; 3]>,
+    angles: Vec<Angle>,
+}
+
+#[derive(Debug, Clone)]
+struct Angle {
+    /// Normalised matrix, row-major `n x n` (NaN everywhere when the angle has no pair and could
+    /// not be deleted, as pyradiomics leaves it).
+    p: Vec<f64>,
+    px: Vec<f64>,
+    py: Vec<f64>,
+    ux: f64,
+    uy: f64,
+    /// `p_{x+y}(k)`, index `k - 2`, `k = 2..=2N_g`.
+    p_sum: Vec<f64>,
+    /// `p_{x-y}(k)`, index `k`, `k = 0..N_g-1`.
+    p_diff: Vec<f64>,
+    hxy: f64,
+}
+
+impl Glcm {
+    /// Number of gray levels present (matrix size).
+    pub fn n_levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// Number of angles the features are averaged over.
+    pub fn n_angles(&self) -> usize {
+        self.angles.len()
+    }
+
+    /// The normalised matrix of angle `a`, row-major `n_levels x n_levels`.
+    pub fn matrix(&self, a: usize) -> &[f64] {
+        &self.angles[a].p
+    }
+
+    fn mean(&self, f: impl Fn(&Angle) -> f64) -> f64 {
+        nanmean(self.angles.iter().map(f))
+    }
+
+    fn n(&self) -> usize {
+        self.levels.len()
+    }
+}
+
+/// Raw co-occurrence counts per angle (before symmetrisation), `counts[a][i * n + j]`, on compact
+/// gray-level indices. Exposed for tests and for matrix-level comparisons.
+pub fn raw_counts(
+    roi: &DiscretizedRoi,
+    settings: &TextureSettings,
+) -> Result<(Vec<u32>, Vec<[i32; 3]>, Vec<Vec<f64>>), RadiomicsError> {
+    let prep = neighbourhood::prepare(roi, "glcm")?;
+    let offsets = neighbourhood::angles(
+        prep.size_zyx,
+        &settings.distances,
+        neighbourhood::force_dim(settings),
+        false,
+    )?;
+    let n = prep.n_levels();
+    let counts = count(&prep, &offsets, n);
+    Ok((prep.levels, offsets, counts))
+}
+
+fn count(prep: &neighbourhood::PreparedRoi, offsets: &[[i32; 3]], n: usize) -> Vec<Vec<f64>> {
+    let c = &prep.compact;
+    offsets
+        .iter()
+        .map(|&off| {
+            let mut m = vec![0u32; n * n];
+            neighbourhood::for_each_pair(prep, off, |i, j| {
+                m[c[i] as usize * n + c[j] as usize] += 1;
+            });
+            m.into_iter().map(f64::from).collect()
+        })
+        .collect()
+}
+
+/// Builds the processed GLCM as pyradiomics does (see the module documentation).
+pub fn glcm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glcm, RadiomicsError> {
+    let norm = neighbourhood::parse_norm(settings.weighting_norm.as_deref())?;
+    let prep = neighbourhood::prepare(roi, "glcm")?;
+    let offsets = neighbourhood::angles(
+        prep.size_zyx,
+        &settings.distances,
+        neighbourhood::force_dim(settings),
+        false,
+    )?;
+    let n = prep.n_levels();
+    if (prep.ng_max as u128).pow(2) * offsets.len() as u128 > i32::MAX as u128 {
+        return Err(neighbourhood::invalid(
+            "glcm",
+            "the matrix would have more than 2^31 elements (pyradiomics refuses it too); \
+             increase binWidth or decrease the number of angles"
+                .to_string(),
+        ));
+    }
+    let mut mats = count(&prep, &offsets, n);
+    if settings.symmetrical_glcm {
+        for m in &mut mats {
+            for i in 0..n {
+                for j in i..n {
+                    let s = m[i * n + j] + m[j * n + i];
+                    m[i * n + j] = s;
+                    m[j * n + i] = s;
+                }
+            }
+        }
+    }
+    let mut kept_offsets = offsets.clone();
+    if let Some(norm) = norm {
+        let sp = neighbourhood::PreparedRoi::spacing_zyx(roi);
+        let mut merged = vec![0.0; n * n];
+        for (m, &off) in mats.iter().zip(&offsets) {
+            let w = weight(norm, off, sp);
+            for (acc, &v) in merged.iter_mut().zip(m) {
+                *acc += v * w;
+            }
+        }
+        mats = vec![merged];
+        kept_offsets.clear();
+    }
+    if mats.len() > 1 {
+        let keep: Vec<bool> = mats.iter().map(|m| m.iter().sum::<f64>() != 0.0).collect();
+        let mut k = keep.iter();
+        mats.retain(|_| *k.next().unwrap_or(&false));
+        if !kept_offsets.is_empty() {
+            let mut k = keep.iter();
+            kept_offsets.retain(|_| *k.next().unwrap_or(&false));
+        }
+    }
+    let levels: Vec<f64> = prep.levels.iter().map(|&g| g as f64).collect();
+    let ng = prep.ng_max as usize;
+    let angles = mats
+        .into_iter()
+        .map(|mut p| {
+            let s: f64 = p.iter().sum();
+            let s = if s == 0.0 { f64::NAN } else { s };
+            for v in &mut p {
+                *v /= s;
+            }
+            angle_coefficients(p, &levels, ng)
+        })
+        .collect();
+    Ok(Glcm { levels, ng: ng as f64, offsets: kept_offsets, angles })
+}
+
+/// pyradiomics' GLCM angle weight: `exp(-‖θ·spacing‖²)` under the chosen norm (1 for
+/// no_weighting).
+fn weight(norm: Norm, off: [i32; 3], spacing_zyx: [f64; 3]) -> f64 {
+    match norm {
+        Norm::NoWeighting => 1.0,
+        Norm::Euclidean => {
+            // pyradiomics sums the squares directly (sqrt then square left out).
+            let v: f64 = (0..3).map(|d| ((off[d] as f64).abs() * spacing_zyx[d]).powi(2)).sum();
+            (-v).exp()
+        }
+        _ => (-neighbourhood::norm_length(norm, off, spacing_zyx).powi(2)).exp(),
+    }
+}
+
+fn angle_coefficients(p: Vec<f64>, levels: &[f64], ng: usize) -> Angle {
+    let n = levels.len();
+    let mut px = vec![0.0; n];
+    let mut py = vec![0.0; n];
+    let mut p_sum = vec![0.0; 2 * ng.max(1) - 1];
+    let mut p_diff = vec![0.0; ng.max(1)];
+    let (mut ux, mut uy, mut hxy) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let gi = levels[i];
+        for j in 0..n {
+            let v = p[i * n + j];
+            let gj = levels[j];
+            px[i] += v;
+            py[j] += v;
+            ux += gi * v;
+            uy += gj * v;
+            p_sum[(gi + gj) as usize - 2] += v;
+            p_diff[(gi - gj).abs() as usize] += v;
+            hxy -= v * (v + EPS).log2();
+        }
+    }
+    Angle { p, px, py, ux, uy, p_sum, p_diff, hxy }
+}
+
+/// Sum over the matrix of `p(i,j) · w(i, j)` with the real gray levels.
+fn sum_w(g: &Glcm, a: &Angle, w: impl Fn(f64, f64) -> f64) -> f64 {
+    let n = g.n();
+    let mut s = 0.0;
+    for i in 0..n {
+        let gi = g.levels[i];
+        let row = &a.p[i * n..(i + 1) * n];
+        for (j, &v) in row.iter().enumerate() {
+            s += v * w(gi, g.levels[j]);
+        }
+    }
+    s
+}
+
+/// Autocorrelation = Σ_i Σ_j p(i,j) i j
+pub fn autocorrelation(g: &Glcm) -> f64 {
+    g.mean(|a| sum_w(g, a, |i, j| i * j))
+}
+
+/// Joint Average = μ_x = Σ_i Σ_j p(i,j) i (pyradiomics takes the plain mean over angles)
+pub fn joint_average(g: &Glcm) -> f64 {
+    if g.angles.is_empty() {
+        return f64::NAN;
+    }
+    g.angles.iter().map(|a| a.ux).sum::<f64>() / g.angles.len() as f64
+}
+
+/// Cluster Prominence = Σ_i Σ_j (i + j − μ_x − μ_y)^4 p(i,j)
+pub fn cluster_prominence(g: &Glcm) -> f64 {
+    g.mean(|a| sum_w(g, a, |i, j| (i + j - a.ux - a.uy).powi(4)))
+}
+
+/// Cluster Shade = Σ_i Σ_j (i + j − μ_x − μ_y)^3 p(i,j)
+pub fn cluster_shade(g: &Glcm) -> f64 {
+    g.mean(|a| sum_w(g, a, |i, j| (i + j - a.ux - a.uy).powi(3)))
+}
+
+/// Cluster Tendency = Σ_i Σ_j (i + j − μ_x − μ_y)^2 p(i,j)
+pub fn cluster_tendency(g: &Glcm) -> f64 {
+    g.mean(|a| sum_w(g, a, |i, j| (i + j - a.ux - a.uy).powi(2)))
+}
+
+/// Contrast = Σ_i Σ_j (i − j)^2 p(i,j)
+pub fn contrast(g: &Glcm) -> f64 {
+    g.mean(|a| sum_w(g, a, |i, j| (i - j).powi(2)))
+}
+
+/// Correlation = (Σ_i Σ_j p(i,j) i j − μ_x μ_y) / (σ_x σ_y), computed as
+/// Σ p(i,j)(i − μ_x)(j − μ_y) / (σ_x σ_y + ε) with σ_x² = Σ p(i,j)(i − μ_x)², σ_y² likewise;
+/// 1 for an angle where σ_x σ_y = 0 (flat region).
+pub fn correlation(g: &Glcm) -> f64 {
+    g.mean(|a| {
+        let sx = sum_w(g, a, |i, _| (i - a.ux).powi(2)).sqrt();
+        let sy = sum_w(g, a, |_, j| (j - a.uy).powi(2)).sqrt();
+        let corm = sum_w(g, a, |i, j| (i - a.ux) * (j - a.uy));
+        if sx * sy == 0.0 { 1.0 } else { corm / (sx * sy + EPS) }
+    })
+}
+
+fn diff_sum(a: &Angle, w: impl Fn(f64) -> f64) -> f64 {
+    a.p_diff.iter().enumerate().map(|(k, &v)| v * w(k as f64)).sum()
+}
+
+/// Difference Average = Σ_{k=0}^{N_g−1} k p_{x−y}(k)
+pub fn difference_average(g: &Glcm) -> f64 {
+    g.mean(|a| diff_sum(a, |k| k))
+}
+
+/// Difference Entropy = −Σ_{k=0}^{N_g−1} p_{x−y}(k) log2(p_{x−y}(k) + ε)
+pub fn difference_entropy(g: &Glcm) -> f64 {
+    g.mean(|a| -a.p_diff.iter().map(|&v| v * (v + EPS).log2()).sum::<f64>())
+}
+
+/// Difference Variance = Σ_{k=0}^{N_g−1} (k − DA)^2 p_{x−y}(k), DA = Difference Average
+pub fn difference_variance(g: &Glcm) -> f64 {
+    g.mean(|a| {
+        let da = diff_sum(a, |k| k);
+        diff_sum(a, |k| (k - da).powi(2))
+    })
+}
+
+/// Joint Energy = Σ_i Σ_j p(i,j)^2
+pub fn joint_energy(g: &Glcm) -> f64 {
+    g.mean(|a| a.p.iter().map(|v| v * v).sum())
+}
+
+/// Joint Entropy = HXY = −Σ_i Σ_j p(i,j) log2(p(i,j) + ε)
+pub fn joint_entropy(g: &Glcm) -> f64 {
+    g.mean(|a| a.hxy)
+}
+
+fn entropy(v: &[f64]) -> f64 {
+    -v.iter().map(|&x| x * (x + EPS).log2()).sum::<f64>()
+}
+
+/// IMC1 = (HXY − HXY1) / max(HX, HY), with HX = −Σ p_x log2(p_x + ε), HY likewise,
+/// HXY1 = −Σ_i Σ_j p(i,j) log2(p_x(i) p_y(j) + ε); 0 for an angle where max(HX, HY) = 0.
+pub fn imc1(g: &Glcm) -> f64 {
+    let n = g.n();
+    g.mean(|a| {
+        let hx = entropy(&a.px);
+        let hy = entropy(&a.py);
+        let mut hxy1 = 0.0;
+        for i in 0..n {
+            for j in 0..n {
+                hxy1 -= a.p[i * n + j] * (a.px[i] * a.py[j] + EPS).log2();
+            }
+        }
+        let div = if hx.is_nan() { hy } else if hy.is_nan() { hx } else { hx.max(hy) };
+        if div == 0.0 { 0.0 } else { (a.hxy - hxy1) / div }
+    })
+}
+
+/// IMC2 = sqrt(1 − e^{−2(HXY2 − HXY)}), HXY2 = −Σ_i Σ_j p_x(i) p_y(j) log2(p_x(i) p_y(j) + ε);
+/// 0 for an angle where HXY2 = HXY.
+pub fn imc2(g: &Glcm) -> f64 {
+    g.mean(|a| {
+        let mut hxy2 = 0.0;
+        for &x in &a.px {
+            for &y in &a.py {
+                let q = x * y;
+                hxy2 -= q * (q + EPS).log2();
+            }
+        }
+        if hxy2 == a.hxy {
+            0.0
+        } else {
+            // A negative radicand gives NaN (numpy), which the mean over angles skips.
+            (1.0 - std::f64::consts::E.powf(-2.0 * (hxy2 - a.hxy))).sqrt()
+        }
+    })
+}
+
+/// IDM = Σ_{k=0}^{N_g−1} p_{x−y}(k) / (1 + k^2)
+pub fn idm(g: &Glcm) -> f64 {
+    g.mean(|a| diff_sum(a, |k| 1.0 / (1.0 + k * k)))
+}
+
+/// MCC = sqrt(second largest eigenvalue of Q),
+/// Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k) + ε); 1 for a flat region (one gray level).
+///
+/// Q is not symmetric, so its eigenvalues come from a real Schur decomposition (as numpy's
+/// `eigvals`, LAPACK dgeev). Ordered as numpy sorts complex numbers (real part, then imaginary);
+/// the real part of the complex square root is kept, and when every eigenvalue of every angle
+/// is real, a negative one gives NaN (skipped by the mean), as in pyradiomics.
+pub fn mcc(g: &Glcm) -> f64 {
+    let n = g.n();
+    if g.angles.is_empty() {
+        return if n < 2 { 1.0 } else { f64::NAN };
+    }
+    if g.angles.iter().any(|a| a.p.iter().any(|v| !v.is_finite())) {
+        // numpy.linalg.eigvals refuses NaN: pyradiomics reports the feature as NaN.
+        return f64::NAN;
+    }
+    if n < 2 {
+        return 1.0;
+    }
+    let mut second = Vec::with_capacity(g.angles.len());
+    let mut any_complex = false;
+    for a in &g.angles {
+        let mut q = nalgebra::DMatrix::<f64>::zeros(n, n);
+        for k in 0..n {
+            let pyk = a.py[k];
+            for i in 0..n {
+                let pik = a.p[i * n + k];
+                if pik == 0.0 {
+                    continue;
+                }
+                let w = pik / (a.px[i] * pyk + EPS);
+                for j in 0..n {
+                    q[(i, j)] += w * a.p[j * n + k];
+                }
+            }
+        }
+        // Unconverged Schur (never seen in practice): NaN for this angle.
+        let Some(schur) = nalgebra::Schur::try_new(q, f64::EPSILON, 1000 * n) else {
+            second.push((f64::NAN, 0.0));
+            continue;
+        };
+        let mut ev: Vec<(f64, f64)> =
+            schur.complex_eigenvalues().iter().map(|c| (c.re, c.im)).collect();
+        if ev.iter().any(|e| e.1 != 0.0) {
+            any_complex = true;
+        }
+        ev.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        second.push(ev[ev.len() - 2]);
+    }
+    nanmean(second.into_iter().map(|(re, im)| {
+        if any_complex || im != 0.0 {
+            nalgebra::Complex::new(re, im).sqrt().re
+        } else {
+            re.sqrt()
+        }
+    }))
+}
+
+/// IDMN = Σ_{k=0}^{N_g−1} p_{x−y}(k) / (1 + k^2 / N_g^2)
+pub fn idmn(g: &Glcm) -> f64 {
+    let ng2 = g.ng * g.ng;
+    g.mean(|a| diff_sum(a, |k| 1.0 / (1.0 + (k * k) / ng2)))
+}
+
+/// ID = Σ_{k=0}^{N_g−1} p_{x−y}(k) / (1 + k)
+pub fn id(g: &Glcm) -> f64 {
+    g.mean(|a| diff_sum(a, |k| 1.0 / (1.0 + k)))
+}
+
+/// IDN = Σ_{k=0}^{N_g−1} p_{x−y}(k) / (1 + k / N_g)
+pub fn idn(g: &Glcm) -> f64 {
+    g.mean(|a| diff_sum(a, |k| 1.0 / (1.0 + k / g.ng)))
+}
+
+/// Inverse Variance = Σ_{k=1}^{N_g−1} p_{x−y}(k) / k^2 (k = 0 skipped)
+pub fn inverse_variance(g: &Glcm) -> f64 {
+    g.mean(|a| a.p_diff.iter().enumerate().skip(1).map(|(k, &v)| v / (k * k) as f64).sum())
+}
+
+/// Maximum Probability = max p(i,j)
+pub fn maximum_probability(g: &Glcm) -> f64 {
+    // numpy.amax propagates NaN.
+    g.mean(|a| a.p.iter().copied().fold(f64::NEG_INFINITY, |m, v| if v.is_nan() { v } else { m.max(v) }))
+}
+
+/// Sum Average = Σ_{k=2}^{2N_g} k p_{x+y}(k)
+pub fn sum_average(g: &Glcm) -> f64 {
+    g.mean(|a| a.p_sum.iter().enumerate().map(|(k, &v)| v * (k + 2) as f64).sum())
+}
+
+/// Sum Entropy = −Σ_{k=2}^{2N_g} p_{x+y}(k) log2(p_{x+y}(k) + ε)
+pub fn sum_entropy(g: &Glcm) -> f64 {
+    g.mean(|a| entropy(&a.p_sum))
+}
+
+/// Sum of Squares = Σ_i Σ_j (i − μ_x)^2 p(i,j)
+pub fn sum_squares(g: &Glcm) -> f64 {
+    g.mean(|a| sum_w(g, a, |i, _| (i - a.ux).powi(2)))
+}
+
+/// All enabled-by-default GLCM features, in pyradiomics' order ([`FEATURE_NAMES`]).
+pub fn features(
+    roi: &DiscretizedRoi,
+    settings: &TextureSettings,
+) -> Result<Vec<(String, f64)>, RadiomicsError> {
+    let g = glcm(roi, settings)?;
+    let values = [
+        autocorrelation(&g),
+        cluster_prominence(&g),
+        cluster_shade(&g),
+        cluster_tendency(&g),
+        contrast(&g),
+        correlation(&g),
+        difference_average(&g),
+        difference_entropy(&g),
+        difference_variance(&g),
+        id(&g),
+        idm(&g),
+        idmn(&g),
+        idn(&g),
+        imc1(&g),
+        imc2(&g),
+        inverse_variance(&g),
+        joint_average(&g),
+        joint_energy(&g),
+        joint_entropy(&g),
+        mcc(&g),
+        maximum_probability(&g),
+        sum_average(&g),
+        sum_entropy(&g),
+        sum_squares(&g),
+    ];
+    Ok(FEATURE_NAMES.iter().map(|s| s.to_string()).zip(values).collect())
+}
