@@ -39,6 +39,7 @@ import logging
 import os
 import platform
 import sys
+import warnings
 
 import numpy
 import SimpleITK as sitk
@@ -71,6 +72,61 @@ VARIANTS = {
     'gldm_a1': {'gldm_a': 1},
     'asymmetric': {'symmetricalGLCM': False},
 }
+
+
+def synthetic_cases():
+    """Small hand-made arrays (numpy z, y, x) for checks by hand and degenerate cases.
+
+    binWidth 1 with the smallest ROI value 1 makes the gray levels equal to the values.
+    """
+    rng = numpy.random.RandomState(20261121)
+    out = []
+
+    def case(name, values, mask=None, spacing=(1.0, 1.0, 1.0), **extra):
+        values = numpy.asarray(values, dtype=numpy.float64)
+        if values.ndim == 2:
+            values = values[None, :, :]
+        if mask is None:
+            mask = numpy.ones(values.shape, dtype=numpy.uint8)
+        mask = numpy.asarray(mask, dtype=numpy.uint8).reshape(values.shape)
+        settings = {'binWidth': 1}
+        settings.update(extra)
+        out.append((name, values, mask, spacing, settings))
+
+    hand = [[1, 2, 1], [2, 2, 3], [1, 3, 3]]
+    case('hand3x3', hand)
+    case('hand3x3_euclidean', hand, spacing=(0.5, 2.0, 3.0), weightingNorm='euclidean')
+    case('hand3x3_manhattan', hand, spacing=(0.5, 2.0, 3.0), weightingNorm='manhattan')
+    case('hand3x3_asymmetric', hand, symmetricalGLCM=False)
+    case('checker4x4', [[1 + (x + y) % 2 for x in range(4)] for y in range(4)])
+    case('flat4x3x2', numpy.full((2, 3, 4), 7.0))
+    flat_mask = numpy.ones((2, 3, 4), dtype=numpy.uint8)
+    flat_mask[0, 1, 1:3] = 0
+    flat_mask[1, 0, 0] = 0
+    case('flat4x3x2_holes', numpy.full((2, 3, 4), 7.0), mask=flat_mask)
+    case('flat_weighted', numpy.full((2, 3, 4), 7.0), weightingNorm='infinity')
+    case('line_no_pairs', [[1, 5, 2]], mask=[[1, 0, 1]])
+    case('two_voxels_flat', [[4, 4]])
+    case('two_voxels_diagonal', [[1, 9], [9, 2]], mask=[[1, 0], [0, 1]])
+    gaps = rng.choice([1.0, 3.0, 7.0], size=(3, 4, 4))
+    gaps_mask = (rng.rand(3, 4, 4) < 0.8).astype(numpy.uint8)
+    gaps_mask[0, 0, 0] = 1
+    gaps[0, 0, 0] = 1.0
+    case('gaps_1_3_7', gaps, mask=gaps_mask)
+    rnd = rng.randint(1, 9, size=(4, 5, 6)).astype(numpy.float64)
+    rnd_mask = (rng.rand(4, 5, 6) < 0.7).astype(numpy.uint8)
+    rnd[rnd_mask == 1] = numpy.maximum(rnd[rnd_mask == 1], 1)
+    rnd.flat[numpy.flatnonzero(rnd_mask)[0]] = 1.0  # smallest ROI value 1
+    sp = (0.7, 0.9, 2.5)
+    case('random6x5x4', rnd, mask=rnd_mask, spacing=sp)
+    case('random6x5x4_d12', rnd, mask=rnd_mask, spacing=sp, distances=[1, 2])
+    case('random6x5x4_d3', rnd, mask=rnd_mask, spacing=sp, distances=[3])
+    case('random6x5x4_manhattan', rnd, mask=rnd_mask, spacing=sp, weightingNorm='manhattan')
+    case('random6x5x4_asym', rnd, mask=rnd_mask, spacing=sp, symmetricalGLCM=False)
+    case('random6x5x4_a1', rnd, mask=rnd_mask, spacing=sp, gldm_a=1)
+    case('random6x5x4_2d_y', rnd, mask=rnd_mask, spacing=sp, force2D=True, force2Ddimension=1)
+    case('one_voxel', [[5]])
+    return out
 
 
 def load_case(data_dir, case, settings):
@@ -158,14 +214,23 @@ def main():
     ap.add_argument('--data', default='../shared/data/pyradiomics')
     ap.add_argument('--out', default='crates/radiomics/tests/fixtures/texture_pyradiomics.json')
     args = ap.parse_args()
-    logging.getLogger('radiomics').setLevel(logging.ERROR)
+    logging.getLogger('radiomics').setLevel(logging.CRITICAL)
+    numpy.seterr(all='ignore')
+    warnings.simplefilter('ignore')
 
     rois = {}
     cases = []
 
-    def add(name, case, settings, baseline_column=None):
-        image, mask = load_case(args.data, case, settings)
-        binned, roi_mask, values = run_classes(image, mask, settings)
+    def add(name, case, settings, baseline_column=None, images=None):
+        image, mask = images if images else load_case(args.data, case, settings)
+        try:
+            binned, roi_mask, values = run_classes(image, mask, settings)
+            error = None
+        except Exception as e:  # pyradiomics refuses the input: record what it says
+            error = '%s: %s' % (type(e).__name__, e)
+            fc = CLASSES['glcm'](image, mask, **settings)
+            binned = numpy.where(fc.maskArray, fc.imageArray, 0).astype(numpy.int64)
+            roi_mask, values = fc.maskArray.copy(), {}
         z, y, x = binned.shape
         flat_bins = binned.ravel(order='C')  # C order over (z, y, x) = x fastest
         flat_mask = roi_mask.ravel(order='C')
@@ -189,6 +254,7 @@ def main():
             'pyradiomics_settings': {k: v for k, v in settings.items()},
             'settings': texture_settings(settings),
             'features': values,
+            'error': error,
         })
         print('%-36s roi %s  %d voxels  %d levels' % (name, roi_name, rois[roi_name]['n_voxels'],
                                                     rois[roi_name]['n_levels']), file=sys.stderr)
@@ -204,6 +270,13 @@ def main():
 
     for column, (case, settings) in sorted(read_baseline_columns(args.data).items()):
         add('baseline_%s' % column, case, settings, baseline_column=column)
+
+    for name, values, mask, spacing, settings in synthetic_cases():
+        image = sitk.GetImageFromArray(values)
+        image.SetSpacing(spacing)
+        label = sitk.GetImageFromArray(mask.astype(numpy.uint32))
+        label.SetSpacing(spacing)
+        add('synthetic_%s' % name, 'synthetic', settings, images=(image, label))
 
     doc = {
         'description': 'pyradiomics texture-class inputs (discretised, cropped ROI) and outputs; '

@@ -15,9 +15,17 @@ use common::{CLASSES, load, rel_diff, run_class};
 
 /// column -> feature name (`original_<class>_<Feature>`) -> baseline value
 fn read_baseline(class: &str) -> BTreeMap<String, BTreeMap<String, f64>> {
-    let path = format!("{}/tests/data/baseline_{class}.csv", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/baseline_{class}.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let mut rd = csv::Reader::from_path(&path).expect("baseline present");
-    let header: Vec<String> = rd.headers().expect("header").iter().map(String::from).collect();
+    let header: Vec<String> = rd
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for row in rd.records() {
         let row = row.expect("row");
@@ -29,8 +37,12 @@ fn read_baseline(class: &str) -> BTreeMap<String, BTreeMap<String, f64>> {
             if cell.is_empty() {
                 continue;
             }
-            let v: f64 = cell.parse().unwrap_or_else(|_| panic!("{class} {name}: {cell}"));
-            out.entry(header[k].clone()).or_default().insert(name.to_string(), v);
+            let v: f64 = cell
+                .parse()
+                .unwrap_or_else(|_| panic!("{class} {name}: {cell}"));
+            out.entry(header[k].clone())
+                .or_default()
+                .insert(name.to_string(), v);
         }
     }
     out
@@ -54,18 +66,30 @@ fn official_baselines_pass_with_pyradiomics_tolerance_and_1e9() {
             columns_seen += 1;
             let roi = fx.rois[&case.roi].to_discretized();
             let got = run_class(class, &roi, &case.settings.to_texture()).expect("features");
-            assert_eq!(got.len(), values.len(), "{class} {column}: a baseline for every feature");
+            assert_eq!(
+                got.len(),
+                values.len(),
+                "{class} {column}: a baseline for every feature"
+            );
             for (name, v) in &got {
                 let key = format!("original_{class}_{name}");
-                let b = *values.get(&key).unwrap_or_else(|| panic!("{column}: no baseline for {key}"));
+                let b = *values
+                    .get(&key)
+                    .unwrap_or_else(|| panic!("{column}: no baseline for {key}"));
                 checked += 1;
                 let d = rel_diff(*v, b);
                 let w = worst.entry(class).or_insert(0.0);
                 *w = w.max(d);
-                let pyradiomics_rule = if b == 0.0 { *v == 0.0 } else { (1.0 - v / b).abs() < 0.03 };
+                let pyradiomics_rule = if b == 0.0 {
+                    *v == 0.0
+                } else {
+                    (1.0 - v / b).abs() < 0.03
+                };
                 let tight = if b == 0.0 { *v == 0.0 } else { d <= 1e-9 };
                 if !(pyradiomics_rule && tight) {
-                    failures.push(format!("{column} {key}: got {v}, baseline {b} (rel {d:.2e})"));
+                    failures.push(format!(
+                        "{column} {key}: got {v}, baseline {b} (rel {d:.2e})"
+                    ));
                 }
             }
         }

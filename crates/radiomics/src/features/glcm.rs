@@ -103,12 +103,15 @@ impl Glcm {
     }
 }
 
+/// Gray levels present, angle offsets (numpy z, y, x order) and per-angle counts.
+pub type RawCounts = (Vec<u32>, Vec<[i32; 3]>, Vec<Vec<f64>>);
+
 /// Raw co-occurrence counts per angle (before symmetrisation), `counts[a][i * n + j]`, on compact
 /// gray-level indices. Exposed for tests and for matrix-level comparisons.
 pub fn raw_counts(
     roi: &DiscretizedRoi,
     settings: &TextureSettings,
-) -> Result<(Vec<u32>, Vec<[i32; 3]>, Vec<Vec<f64>>), RadiomicsError> {
+) -> Result<RawCounts, RadiomicsError> {
     let prep = neighbourhood::prepare(roi, "glcm")?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
@@ -201,7 +204,12 @@ pub fn glcm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glcm, Ra
             angle_coefficients(p, &levels, ng)
         })
         .collect();
-    Ok(Glcm { levels, ng: ng as f64, offsets: kept_offsets, angles })
+    Ok(Glcm {
+        levels,
+        ng: ng as f64,
+        offsets: kept_offsets,
+        angles,
+    })
 }
 
 /// pyradiomics' GLCM angle weight: `exp(-‖θ·spacing‖²)` under the chosen norm (1 for
@@ -211,7 +219,9 @@ fn weight(norm: Norm, off: [i32; 3], spacing_zyx: [f64; 3]) -> f64 {
         Norm::NoWeighting => 1.0,
         Norm::Euclidean => {
             // pyradiomics sums the squares directly (sqrt then square left out).
-            let v: f64 = (0..3).map(|d| ((off[d] as f64).abs() * spacing_zyx[d]).powi(2)).sum();
+            let v: f64 = (0..3)
+                .map(|d| ((off[d] as f64).abs() * spacing_zyx[d]).powi(2))
+                .sum();
             (-v).exp()
         }
         _ => (-neighbourhood::norm_length(norm, off, spacing_zyx).powi(2)).exp(),
@@ -239,7 +249,16 @@ fn angle_coefficients(p: Vec<f64>, levels: &[f64], ng: usize) -> Angle {
             hxy -= v * (v + EPS).log2();
         }
     }
-    Angle { p, px, py, ux, uy, p_sum, p_diff, hxy }
+    Angle {
+        p,
+        px,
+        py,
+        ux,
+        uy,
+        p_sum,
+        p_diff,
+        hxy,
+    }
 }
 
 /// Sum over the matrix of `p(i,j) · w(i, j)` with the real gray levels.
@@ -297,12 +316,20 @@ pub fn correlation(g: &Glcm) -> f64 {
         let sx = sum_w(g, a, |i, _| (i - a.ux).powi(2)).sqrt();
         let sy = sum_w(g, a, |_, j| (j - a.uy).powi(2)).sqrt();
         let corm = sum_w(g, a, |i, j| (i - a.ux) * (j - a.uy));
-        if sx * sy == 0.0 { 1.0 } else { corm / (sx * sy + EPS) }
+        if sx * sy == 0.0 {
+            1.0
+        } else {
+            corm / (sx * sy + EPS)
+        }
     })
 }
 
 fn diff_sum(a: &Angle, w: impl Fn(f64) -> f64) -> f64 {
-    a.p_diff.iter().enumerate().map(|(k, &v)| v * w(k as f64)).sum()
+    a.p_diff
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| v * w(k as f64))
+        .sum()
 }
 
 /// Difference Average = Σ_{k=0}^{N_g−1} k p_{x−y}(k)
@@ -350,8 +377,18 @@ pub fn imc1(g: &Glcm) -> f64 {
                 hxy1 -= a.p[i * n + j] * (a.px[i] * a.py[j] + EPS).log2();
             }
         }
-        let div = if hx.is_nan() { hy } else if hy.is_nan() { hx } else { hx.max(hy) };
-        if div == 0.0 { 0.0 } else { (a.hxy - hxy1) / div }
+        let div = if hx.is_nan() {
+            hy
+        } else if hy.is_nan() {
+            hx
+        } else {
+            hx.max(hy)
+        };
+        if div == 0.0 {
+            0.0
+        } else {
+            (a.hxy - hxy1) / div
+        }
     })
 }
 
@@ -421,8 +458,11 @@ pub fn mcc(g: &Glcm) -> f64 {
             second.push((f64::NAN, 0.0));
             continue;
         };
-        let mut ev: Vec<(f64, f64)> =
-            schur.complex_eigenvalues().iter().map(|c| (c.re, c.im)).collect();
+        let mut ev: Vec<(f64, f64)> = schur
+            .complex_eigenvalues()
+            .iter()
+            .map(|c| (c.re, c.im))
+            .collect();
         if ev.iter().any(|e| e.1 != 0.0) {
             any_complex = true;
         }
@@ -456,18 +496,36 @@ pub fn idn(g: &Glcm) -> f64 {
 
 /// Inverse Variance = Σ_{k=1}^{N_g−1} p_{x−y}(k) / k^2 (k = 0 skipped)
 pub fn inverse_variance(g: &Glcm) -> f64 {
-    g.mean(|a| a.p_diff.iter().enumerate().skip(1).map(|(k, &v)| v / (k * k) as f64).sum())
+    g.mean(|a| {
+        a.p_diff
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, &v)| v / (k * k) as f64)
+            .sum()
+    })
 }
 
 /// Maximum Probability = max p(i,j)
 pub fn maximum_probability(g: &Glcm) -> f64 {
     // numpy.amax propagates NaN.
-    g.mean(|a| a.p.iter().copied().fold(f64::NEG_INFINITY, |m, v| if v.is_nan() { v } else { m.max(v) }))
+    g.mean(|a| {
+        a.p.iter().copied().fold(
+            f64::NEG_INFINITY,
+            |m, v| if v.is_nan() { v } else { m.max(v) },
+        )
+    })
 }
 
 /// Sum Average = Σ_{k=2}^{2N_g} k p_{x+y}(k)
 pub fn sum_average(g: &Glcm) -> f64 {
-    g.mean(|a| a.p_sum.iter().enumerate().map(|(k, &v)| v * (k + 2) as f64).sum())
+    g.mean(|a| {
+        a.p_sum
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| v * (k + 2) as f64)
+            .sum()
+    })
 }
 
 /// Sum Entropy = −Σ_{k=2}^{2N_g} p_{x+y}(k) log2(p_{x+y}(k) + ε)
@@ -512,5 +570,9 @@ pub fn features(
         sum_entropy(&g),
         sum_squares(&g),
     ];
-    Ok(FEATURE_NAMES.iter().map(|s| s.to_string()).zip(values).collect())
+    Ok(FEATURE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .zip(values)
+        .collect())
 }

@@ -59,11 +59,20 @@ impl Gldm {
     }
 
     fn dep_sum(&self, w: impl Fn(f64) -> f64) -> f64 {
-        self.pd.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(k, &v)| v * w((k + 1) as f64)).sum()
+        self.pd
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(k, &v)| v * w((k + 1) as f64))
+            .sum()
     }
 
     fn gray_sum(&self, w: impl Fn(f64) -> f64) -> f64 {
-        self.pg.iter().zip(&self.levels).map(|(&v, &i)| v * w(i)).sum()
+        self.pg
+            .iter()
+            .zip(&self.levels)
+            .map(|(&v, &i)| v * w(i))
+            .sum()
     }
 }
 
@@ -221,5 +230,9 @@ pub fn features(
         small_dependence_high_gray_level_emphasis(&g),
         small_dependence_low_gray_level_emphasis(&g),
     ];
-    Ok(FEATURE_NAMES.iter().map(|s| s.to_string()).zip(values).collect())
+    Ok(FEATURE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .zip(values)
+        .collect())
 }

@@ -91,8 +91,12 @@ impl Glrlm {
 pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, RadiomicsError> {
     let norm = neighbourhood::parse_norm(settings.weighting_norm.as_deref())?;
     let prep = neighbourhood::prepare(roi, "glrlm")?;
-    let offsets =
-        neighbourhood::angles(prep.size_zyx, &[1], neighbourhood::force_dim(settings), false)?;
+    let offsets = neighbourhood::angles(
+        prep.size_zyx,
+        &[1],
+        neighbourhood::force_dim(settings),
+        false,
+    )?;
     let n = prep.n_levels();
     let [sz, sy, sx] = prep.size_zyx;
     let max_run = sz.max(sy).max(sx);
@@ -107,8 +111,7 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
     let mut mats: Vec<Vec<f64>> = Vec::with_capacity(offsets.len());
     for &off in &offsets {
         let mut m = vec![0u32; n * max_run];
-        let start: [i64; 3] =
-            std::array::from_fn(|d| if off[d] >= 0 { 0 } else { size[d] - 1 });
+        let start: [i64; 3] = std::array::from_fn(|d| if off[d] >= 0 { 0 } else { size[d] - 1 });
         let delta = off[0] as i64 * (sx * sy) as i64 + off[1] as i64 * sx as i64 + off[2] as i64;
         let mut multi = false;
         for z in 0..sz as i64 {
@@ -202,11 +205,19 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
         })
         .collect();
     let levels = prep.levels.iter().map(|&g| g as f64).collect();
-    Ok(Glrlm { levels, max_run, angles })
+    Ok(Glrlm {
+        levels,
+        max_run,
+        angles,
+    })
 }
 
 fn run_sum(a: &Angle, w: impl Fn(f64) -> f64) -> f64 {
-    a.pr.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(j, &v)| v * w((j + 1) as f64)).sum()
+    a.pr.iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(j, &v)| v * w((j + 1) as f64))
+        .sum()
 }
 
 fn gray_sum(g: &Glrlm, a: &Angle, w: impl Fn(f64) -> f64) -> f64 {
@@ -332,5 +343,9 @@ pub fn features(
         short_run_high_gray_level_emphasis(&g),
         short_run_low_gray_level_emphasis(&g),
     ];
-    Ok(FEATURE_NAMES.iter().map(|s| s.to_string()).zip(values).collect())
+    Ok(FEATURE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .zip(values)
+        .collect())
 }

@@ -68,19 +68,31 @@ impl Glszm {
     }
 
     fn size_sum(&self, w: impl Fn(f64) -> f64) -> f64 {
-        self.ps.iter().zip(&self.sizes).map(|(&v, &j)| v * w(j)).sum()
+        self.ps
+            .iter()
+            .zip(&self.sizes)
+            .map(|(&v, &j)| v * w(j))
+            .sum()
     }
 
     fn gray_sum(&self, w: impl Fn(f64) -> f64) -> f64 {
-        self.pg.iter().zip(&self.levels).map(|(&v, &i)| v * w(i)).sum()
+        self.pg
+            .iter()
+            .zip(&self.levels)
+            .map(|(&v, &i)| v * w(i))
+            .sum()
     }
 }
 
 /// Finds the zones (flood fill over the ROI) and builds the GLSZM.
 pub fn glszm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glszm, RadiomicsError> {
     let prep = neighbourhood::prepare(roi, "glszm")?;
-    let offsets =
-        neighbourhood::angles(prep.size_zyx, &[1], neighbourhood::force_dim(settings), true)?;
+    let offsets = neighbourhood::angles(
+        prep.size_zyx,
+        &[1],
+        neighbourhood::force_dim(settings),
+        true,
+    )?;
     let n = prep.n_levels();
     let [sz, sy, sx] = prep.size_zyx;
     let c = &prep.compact;
@@ -270,5 +282,9 @@ pub fn features(
         zone_percentage(&g),
         zone_variance(&g),
     ];
-    Ok(FEATURE_NAMES.iter().map(|s| s.to_string()).zip(values).collect())
+    Ok(FEATURE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .zip(values)
+        .collect())
 }

@@ -85,7 +85,10 @@ pub(crate) fn prepare(roi: &DiscretizedRoi, class: &str) -> Result<PreparedRoi, 
         }
     }
     if n_voxels == 0 {
-        return Err(invalid(class, "the mask selects no voxel; check the label".to_string()));
+        return Err(invalid(
+            class,
+            "the mask selects no voxel; check the label".to_string(),
+        ));
     }
     if ng_max as usize > 1 << 26 {
         return Err(invalid(
@@ -141,17 +144,15 @@ pub fn angles(
             "distances is empty; give at least one distance (default [1])".to_string(),
         ));
     }
-    if let Some(&d) = distances.iter().find(|&&d| d < 1 || d > 1 << 20) {
+    if let Some(&d) = distances.iter().find(|&&d| !(1..=1 << 20).contains(&d)) {
         return Err(RadiomicsError::InvalidInput(format!(
             "distance {d} is invalid; distances must be whole numbers >= 1"
         )));
     }
-    if let Some(dim) = force_2d_dim {
-        if dim > 2 {
-            return Err(RadiomicsError::InvalidInput(format!(
-                "force2Ddimension {dim} is invalid; use 0 (z), 1 (y) or 2 (x)"
-            )));
-        }
+    if let Some(dim) = force_2d_dim.filter(|&d| d > 2) {
+        return Err(RadiomicsError::InvalidInput(format!(
+            "force2Ddimension {dim} is invalid; use 0 (z), 1 (y) or 2 (x)"
+        )));
     }
     let size: [i64; 3] = [size_zyx[0] as i64, size_zyx[1] as i64, size_zyx[2] as i64];
     // Angle count as get_angle_count computes it (per distance: (2d+1)^Nd - (2d-1)^Nd, with
@@ -182,7 +183,11 @@ pub fn angles(
             "no neighbour direction fits the ROI box (z, y, x) = {size_zyx:?} with distances \
              {distances:?}{}; pyradiomics fails here too (\"Error getting angle count\"): the ROI \
              must extend over more than one voxel in an in-plane direction",
-            if force_2d_dim.is_some() { " and force2D" } else { "" }
+            if force_2d_dim.is_some() {
+                " and force2D"
+            } else {
+                ""
+            }
         )));
     }
     // build_angles: cycle through all offset combinations in pyradiomics' order.
@@ -243,9 +248,8 @@ pub(crate) fn for_each_pair(p: &PreparedRoi, off: [i32; 3], mut f: impl FnMut(us
     let (z0, z1) = valid_range(sz, off[0]);
     let (y0, y1) = valid_range(sy, off[1]);
     let (x0, x1) = valid_range(sx, off[2]);
-    let delta = off[0] as isize * p.strides_zyx[0]
-        + off[1] as isize * p.strides_zyx[1]
-        + off[2] as isize;
+    let delta =
+        off[0] as isize * p.strides_zyx[0] + off[1] as isize * p.strides_zyx[1] + off[2] as isize;
     let c = &p.compact;
     for z in z0..z1 {
         for y in y0..y1 {
@@ -355,7 +359,10 @@ mod tests {
         // Distance 2 in a box only 2 voxels thick in z: z offsets limited to -1..1.
         let a = angles([2, 5, 5], &[2], None, false).unwrap();
         assert_eq!(a.len(), (3 * 25 - 3 * 9) / 2);
-        assert!(a.iter().all(|o| o[0].abs() <= 1 && o[1].abs().max(o[2].abs()) == 2));
+        assert!(
+            a.iter()
+                .all(|o| o[0].abs() <= 1 && o[1].abs().max(o[2].abs()) == 2)
+        );
         // A single voxel has no direction: error, not a panic.
         assert!(angles([1, 1, 1], &[1], None, false).is_err());
         assert!(angles([5, 5, 5], &[0], None, false).is_err());

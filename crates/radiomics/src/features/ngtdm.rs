@@ -13,7 +13,13 @@ use super::{DiscretizedRoi, TextureSettings};
 use crate::RadiomicsError;
 
 /// pyradiomics' enabled-by-default NGTDM features, in pyradiomics' output order.
-pub const FEATURE_NAMES: [&str; 5] = ["Busyness", "Coarseness", "Complexity", "Contrast", "Strength"];
+pub const FEATURE_NAMES: [&str; 5] = [
+    "Busyness",
+    "Coarseness",
+    "Complexity",
+    "Contrast",
+    "Strength",
+];
 
 /// The NGTDM: per gray level present, `n_i`, `p_i` and `s_i`.
 #[derive(Debug, Clone)]
@@ -56,13 +62,23 @@ pub fn ngtdm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Ngtdm, 
         if g == OUTSIDE {
             continue;
         }
-        let diff = if count[i] == 0 { 0.0 } else { (lev[g as usize] - sum[i] / count[i] as f64).abs() };
+        let diff = if count[i] == 0 {
+            0.0
+        } else {
+            (lev[g as usize] - sum[i] / count[i] as f64).abs()
+        };
         n[g as usize] += 1.0;
         s[g as usize] += diff;
     }
     let nvp: f64 = n.iter().sum();
     let p = n.iter().map(|&v| v / nvp).collect();
-    Ok(Ngtdm { levels: lev, n, s, p, nvp })
+    Ok(Ngtdm {
+        levels: lev,
+        n,
+        s,
+        p,
+        nvp,
+    })
 }
 
 /// Coarseness = 1 / Σ_i p_i s_i; 10^6 when Σ p_i s_i = 0 (homogeneous region).
@@ -136,6 +152,16 @@ pub fn features(
     settings: &TextureSettings,
 ) -> Result<Vec<(String, f64)>, RadiomicsError> {
     let g = ngtdm(roi, settings)?;
-    let values = [busyness(&g), coarseness(&g), complexity(&g), contrast(&g), strength(&g)];
-    Ok(FEATURE_NAMES.iter().map(|s| s.to_string()).zip(values).collect())
+    let values = [
+        busyness(&g),
+        coarseness(&g),
+        complexity(&g),
+        contrast(&g),
+        strength(&g),
+    ];
+    Ok(FEATURE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .zip(values)
+        .collect())
 }

@@ -45,12 +45,18 @@ pub struct Case {
     pub roi: String,
     pub baseline_column: Option<String>,
     pub settings: Settings,
+    /// What pyradiomics raised instead of computing features (e.g. a one-voxel ROI).
+    pub error: Option<String>,
     /// class -> feature -> value (None = NaN)
+    #[serde(default)]
     pub features: BTreeMap<String, BTreeMap<String, Option<f64>>>,
 }
 
 pub fn load() -> Fixture {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/texture_pyradiomics.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/texture_pyradiomics.json"
+    );
     let text = std::fs::read_to_string(path).expect("fixture present");
     serde_json::from_str(&text).expect("fixture parses")
 }
@@ -73,7 +79,12 @@ impl Roi {
         }
         assert_eq!(bins.len(), n, "rle decodes to the box size");
         assert_eq!(mask.iter().filter(|m| **m).count(), self.n_voxels);
-        DiscretizedRoi { bins, mask, size: self.size, spacing: self.spacing }
+        DiscretizedRoi {
+            bins,
+            mask,
+            size: self.size,
+            spacing: self.spacing,
+        }
     }
 }
 
@@ -109,5 +120,9 @@ pub fn run_class(
 
 /// Relative difference, with the absolute difference where the reference is 0.
 pub fn rel_diff(got: f64, want: f64) -> f64 {
-    if want == 0.0 { got.abs() } else { ((got - want) / want).abs() }
+    if want == 0.0 {
+        got.abs()
+    } else {
+        ((got - want) / want).abs()
+    }
 }
