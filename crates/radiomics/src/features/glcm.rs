@@ -112,7 +112,11 @@ pub fn raw_counts(
     roi: &DiscretizedRoi,
     settings: &TextureSettings,
 ) -> Result<RawCounts, RadiomicsError> {
-    let prep = neighbourhood::prepare(roi, "glcm")?;
+    let prep = neighbourhood::prepare(
+        roi,
+        "glcm",
+        neighbourhood::max_distance(&settings.distances),
+    )?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &settings.distances,
@@ -141,7 +145,11 @@ fn count(prep: &neighbourhood::PreparedRoi, offsets: &[[i32; 3]], n: usize) -> V
 /// Builds the processed GLCM as pyradiomics does (see the module documentation).
 pub fn glcm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glcm, RadiomicsError> {
     let norm = neighbourhood::parse_norm(settings.weighting_norm.as_deref())?;
-    let prep = neighbourhood::prepare(roi, "glcm")?;
+    let prep = neighbourhood::prepare(
+        roi,
+        "glcm",
+        neighbourhood::max_distance(&settings.distances),
+    )?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &settings.distances,

@@ -84,7 +84,11 @@ pub fn gldm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Gldm, Ra
             "gldm_a {alpha} is invalid; pyradiomics takes a whole number >= 0"
         )));
     }
-    let prep = neighbourhood::prepare(roi, "gldm")?;
+    let prep = neighbourhood::prepare(
+        roi,
+        "gldm",
+        neighbourhood::max_distance(&settings.distances),
+    )?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &settings.distances,
@@ -93,23 +97,22 @@ pub fn gldm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Gldm, Ra
     )?;
     let n = prep.n_levels();
     let c = &prep.compact;
-    let lev = &prep.levels;
-    let mut dep = vec![0u32; c.len()];
+    let lev: Vec<i64> = prep.levels.iter().map(|&g| g as i64).collect();
+    let deltas: Vec<isize> = offsets.iter().map(|&o| prep.delta(o)).collect();
     let a = alpha as i64;
-    for &off in &offsets {
-        neighbourhood::for_each_pair(&prep, off, |i, j| {
-            let d = (lev[c[i] as usize] as i64 - lev[c[j] as usize] as i64).abs();
-            if d <= a {
-                dep[i] += 1;
-            }
-        });
-    }
     let cols = 2 * offsets.len() + 1;
     let mut p = vec![0.0; n * cols];
-    for (i, &g) in c.iter().enumerate() {
-        if g != neighbourhood::OUTSIDE {
-            p[g as usize * cols + dep[i] as usize] += 1.0;
+    for &i in &prep.roi {
+        let gi = c[i as usize];
+        let li = lev[gi as usize];
+        let mut dep = 0usize;
+        for &d in &deltas {
+            let cj = c[(i as isize + d) as usize];
+            if cj != neighbourhood::OUTSIDE && (li - lev[cj as usize]).abs() <= a {
+                dep += 1;
+            }
         }
+        p[gi as usize * cols + dep] += 1.0;
     }
     let mut pg = vec![0.0; n];
     let mut pd = vec![0.0; cols];

@@ -90,7 +90,7 @@ impl Glrlm {
 /// Builds the processed GLRLM as pyradiomics does (see the module documentation).
 pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, RadiomicsError> {
     let norm = neighbourhood::parse_norm(settings.weighting_norm.as_deref())?;
-    let prep = neighbourhood::prepare(roi, "glrlm")?;
+    let prep = neighbourhood::prepare(roi, "glrlm", 1)?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &[1],
@@ -106,67 +106,32 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
             "the matrix would have more than 2^31 elements; increase binWidth".to_string(),
         ));
     }
-    let size = [sz as i64, sy as i64, sx as i64];
     let c = &prep.compact;
     let mut mats: Vec<Vec<f64>> = Vec::with_capacity(offsets.len());
     for &off in &offsets {
         let mut m = vec![0u32; n * max_run];
-        let start: [i64; 3] = std::array::from_fn(|d| if off[d] >= 0 { 0 } else { size[d] - 1 });
-        let delta = off[0] as i64 * (sx * sy) as i64 + off[1] as i64 * sx as i64 + off[2] as i64;
+        let delta = prep.delta(off);
         let mut multi = false;
-        for z in 0..sz as i64 {
-            for y in 0..sy as i64 {
-                for x in 0..sx as i64 {
-                    let pos = [z, y, x];
-                    let is_start = (0..3).any(|d| off[d] != 0 && pos[d] == start[d]);
-                    if !is_start {
-                        continue;
-                    }
-                    // Number of steps the line takes inside the box.
-                    let mut steps = i64::MAX;
-                    for d in 0..3 {
-                        let o = off[d] as i64;
-                        if o > 0 {
-                            steps = steps.min((size[d] - 1 - pos[d]) / o);
-                        } else if o < 0 {
-                            steps = steps.min(pos[d] / -o);
-                        }
-                    }
-                    let mut i = (z * (sx * sy) as i64 + y * sx as i64 + x) as usize;
-                    let (mut gl, mut rl, mut elements) = (OUTSIDE, 0usize, 0usize);
-                    for s in 0..=steps {
-                        let v = c[i];
-                        if v != OUTSIDE {
-                            elements += 1;
-                            if gl == OUTSIDE {
-                                gl = v;
-                            } else if v == gl {
-                                rl += 1;
-                            } else {
-                                m[gl as usize * max_run + rl] += 1;
-                                gl = v;
-                                rl = 0;
-                            }
-                        } else if gl != OUTSIDE {
-                            m[gl as usize * max_run + rl] += 1;
-                            gl = OUTSIDE;
-                            rl = 0;
-                        }
-                        if s < steps {
-                            i = (i as i64 + delta) as usize;
-                        }
-                    }
-                    if gl != OUTSIDE {
-                        m[gl as usize * max_run + rl] += 1;
-                    }
-                    if elements > 1 {
-                        multi = true;
-                    }
-                }
+        // A run starts at a ROI voxel whose predecessor along θ is not a ROI voxel of the same
+        // level (the padding is OUTSIDE); it extends while the level stays the same.
+        for &i in &prep.roi {
+            let g = c[i as usize];
+            if c[(i as isize - delta) as usize] == g {
+                continue;
+            }
+            let mut len = 1usize;
+            let mut j = (i as isize + delta) as usize;
+            while c[j] == g {
+                len += 1;
+                j = (j as isize + delta) as usize;
+            }
+            m[g as usize * max_run + len - 1] += 1;
+            if len > 1 {
+                multi = true;
             }
         }
-        if !multi {
-            // Only runs of length 1 exist along this angle: pyradiomics empties it.
+        if !multi && !line_with_two_voxels(&prep, off) {
+            // No line along θ crosses more than one ROI voxel: pyradiomics empties the angle.
             for g in 0..n {
                 m[g * max_run] = 0;
             }
@@ -209,6 +174,29 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
         levels,
         max_run,
         angles,
+    })
+}
+
+/// Whether some line along `off` holds two or more ROI voxels (not necessarily adjacent), as
+/// pyradiomics' `multiElement` check counts them. Only called when every run has length 1.
+fn line_with_two_voxels(prep: &neighbourhood::PreparedRoi, off: [i32; 3]) -> bool {
+    let size = prep.size_zyx;
+    let delta = prep.delta(off);
+    prep.roi.iter().any(|&i| {
+        let mut pos = prep.coords(i as usize).map(|v| v as i64);
+        let mut j = i as isize;
+        loop {
+            for d in 0..3 {
+                pos[d] += off[d] as i64;
+            }
+            if (0..3).any(|d| pos[d] < 0 || pos[d] >= size[d] as i64) {
+                return false;
+            }
+            j += delta;
+            if prep.compact[j as usize] != OUTSIDE {
+                return true;
+            }
+        }
     })
 }
 

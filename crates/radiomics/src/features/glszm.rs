@@ -8,7 +8,7 @@
 //! ROI voxels, `p(i,j) = P(i,j)/N_z`, `p_g(i) = Σ_j P(i,j)`, `p_s(j) = Σ_i P(i,j)`, `i` the real
 //! gray level, ε = 2.2e-16.
 
-use super::neighbourhood::{self, EPS, OUTSIDE};
+use super::neighbourhood::{self, EPS};
 use super::{DiscretizedRoi, TextureSettings};
 use crate::RadiomicsError;
 
@@ -86,7 +86,7 @@ impl Glszm {
 
 /// Finds the zones (flood fill over the ROI) and builds the GLSZM.
 pub fn glszm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glszm, RadiomicsError> {
-    let prep = neighbourhood::prepare(roi, "glszm")?;
+    let prep = neighbourhood::prepare(roi, "glszm", 1)?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &[1],
@@ -94,44 +94,27 @@ pub fn glszm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glszm, 
         true,
     )?;
     let n = prep.n_levels();
-    let [sz, sy, sx] = prep.size_zyx;
     let c = &prep.compact;
-    // Neighbour flat deltas and per-offset bounds checks on (z, y, x).
-    let deltas: Vec<isize> = offsets
-        .iter()
-        .map(|o| o[0] as isize * (sx * sy) as isize + o[1] as isize * sx as isize + o[2] as isize)
-        .collect();
+    let deltas: Vec<isize> = offsets.iter().map(|&o| prep.delta(o)).collect();
     let mut visited = vec![false; c.len()];
-    let mut stack: Vec<usize> = Vec::with_capacity(prep.n_voxels);
+    let mut stack: Vec<usize> = Vec::with_capacity(prep.n_voxels());
     // (compact level, zone size)
     let mut zones: Vec<(u32, u32)> = Vec::new();
-    for start in 0..c.len() {
-        let gl = c[start];
-        if gl == OUTSIDE || visited[start] {
+    for &start in &prep.roi {
+        let start = start as usize;
+        if visited[start] {
             continue;
         }
+        let gl = c[start];
         visited[start] = true;
         stack.push(start);
         let mut size = 0u32;
         while let Some(k) = stack.pop() {
             size += 1;
-            let (z, rem) = (k / (sx * sy), k % (sx * sy));
-            let (y, x) = (rem / sx, rem % sx);
-            for (o, &d) in offsets.iter().zip(&deltas) {
-                let nz = z as isize + o[0] as isize;
-                let ny = y as isize + o[1] as isize;
-                let nx = x as isize + o[2] as isize;
-                if nz < 0
-                    || ny < 0
-                    || nx < 0
-                    || nz >= sz as isize
-                    || ny >= sy as isize
-                    || nx >= sx as isize
-                {
-                    continue;
-                }
+            for &d in &deltas {
+                // The padding is OUTSIDE, which never equals a level: no bounds check needed.
                 let j = (k as isize + d) as usize;
-                if !visited[j] && c[j] == gl {
+                if c[j] == gl && !visited[j] {
                     visited[j] = true;
                     stack.push(j);
                 }

@@ -15,20 +15,24 @@ use crate::RadiomicsError;
 /// Marks a voxel outside the ROI in a compact-level array.
 pub(crate) const OUTSIDE: u32 = u32::MAX;
 
-/// The ROI prepared for matrix construction: gray levels mapped to compact indices.
+/// The ROI prepared for matrix construction: gray levels mapped to compact indices, in a copy of
+/// the box padded with [`OUTSIDE`] voxels so that neighbour look-ups need no bounds checks.
 pub(crate) struct PreparedRoi {
     /// Box size in numpy order (z, y, x).
     pub size_zyx: [usize; 3],
-    /// Flat strides in numpy order (z, y, x); x is contiguous.
-    pub strides_zyx: [isize; 3],
-    /// Per voxel of the box: index into `levels` of its gray level, or [`OUTSIDE`].
+    /// Padding on each side, numpy order: min(largest distance, size - 1), so every offset of
+    /// the angle set stays inside the padded array.
+    pub pad_zyx: [usize; 3],
+    /// Padded size in numpy order.
+    pub dims_zyx: [usize; 3],
+    /// Per voxel of the padded box: index into `levels` of its gray level, or [`OUTSIDE`].
     pub compact: Vec<u32>,
+    /// Padded flat indices of the ROI voxels, in C order over (z, y, x) (pyradiomics' order).
+    pub roi: Vec<u32>,
     /// Gray levels (bin indices) present in the ROI, ascending (pyradiomics' `grayLevels`).
     pub levels: Vec<u32>,
     /// Largest gray level present (pyradiomics' `Ng`).
     pub ng_max: u32,
-    /// Number of ROI voxels.
-    pub n_voxels: usize,
 }
 
 impl PreparedRoi {
@@ -38,14 +42,41 @@ impl PreparedRoi {
         self.levels.len()
     }
 
+    /// Number of ROI voxels.
+    pub fn n_voxels(&self) -> usize {
+        self.roi.len()
+    }
+
     /// Spacing in numpy order (z, y, x).
     pub fn spacing_zyx(roi: &DiscretizedRoi) -> [f64; 3] {
         [roi.spacing[2], roi.spacing[1], roi.spacing[0]]
     }
+
+    /// Flat step in the padded array for an offset (numpy order).
+    pub fn delta(&self, off: [i32; 3]) -> isize {
+        let [_, dy, dx] = self.dims_zyx;
+        off[0] as isize * (dy * dx) as isize + off[1] as isize * dx as isize + off[2] as isize
+    }
+
+    /// (z, y, x) in the unpadded box of a padded flat index.
+    pub fn coords(&self, i: usize) -> [usize; 3] {
+        let [_, dy, dx] = self.dims_zyx;
+        let (z, r) = (i / (dy * dx), i % (dy * dx));
+        [
+            z - self.pad_zyx[0],
+            r / dx - self.pad_zyx[1],
+            r % dx - self.pad_zyx[2],
+        ]
+    }
 }
 
-/// Checks the ROI and maps its gray levels to compact indices.
-pub(crate) fn prepare(roi: &DiscretizedRoi, class: &str) -> Result<PreparedRoi, RadiomicsError> {
+/// Checks the ROI and maps its gray levels to compact indices, padding the box by
+/// min(`max_distance`, size - 1) per axis.
+pub(crate) fn prepare(
+    roi: &DiscretizedRoi,
+    class: &str,
+    max_distance: usize,
+) -> Result<PreparedRoi, RadiomicsError> {
     let [sx, sy, sz] = roi.size;
     let n = sx
         .checked_mul(sy)
@@ -58,17 +89,12 @@ pub(crate) fn prepare(roi: &DiscretizedRoi, class: &str) -> Result<PreparedRoi, 
         return Err(invalid(
             class,
             format!(
-                "box {}x{}x{} holds {n} voxels but bins has {} and mask {}; pass arrays of the box size",
-                sx,
-                sy,
-                sz,
+                "box {sx}x{sy}x{sz} holds {n} voxels but bins has {} and mask {}; pass arrays of \
+                 the box size",
                 roi.bins.len(),
                 roi.mask.len()
             ),
         ));
-    }
-    if n > isize::MAX as usize / 4 {
-        return Err(invalid(class, "box too large".to_string()));
     }
     let mut ng_max = 0u32;
     let mut n_voxels = 0usize;
@@ -109,19 +135,42 @@ pub(crate) fn prepare(roi: &DiscretizedRoi, class: &str) -> Result<PreparedRoi, 
             levels.push(g as u32);
         }
     }
-    let compact = roi
-        .bins
-        .iter()
-        .zip(&roi.mask)
-        .map(|(&b, &m)| if m { lut[b as usize] } else { OUTSIDE })
-        .collect();
+    let size_zyx = [sz, sy, sx];
+    let pad_zyx: [usize; 3] = std::array::from_fn(|d| max_distance.min(size_zyx[d] - 1));
+    let dims_zyx: [usize; 3] = std::array::from_fn(|d| size_zyx[d] + 2 * pad_zyx[d]);
+    let total = dims_zyx.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let total = match total {
+        Some(t) if t < u32::MAX as usize => t,
+        _ => {
+            return Err(invalid(
+                class,
+                format!("box size {:?} is too large", roi.size),
+            ));
+        }
+    };
+    let mut compact = vec![OUTSIDE; total];
+    let mut roi_idx = Vec::with_capacity(n_voxels);
+    let [_, dy, dx] = dims_zyx;
+    for z in 0..sz {
+        for y in 0..sy {
+            let src = (z * sy + y) * sx;
+            let dst = ((z + pad_zyx[0]) * dy + y + pad_zyx[1]) * dx + pad_zyx[2];
+            for x in 0..sx {
+                if roi.mask[src + x] {
+                    compact[dst + x] = lut[roi.bins[src + x] as usize];
+                    roi_idx.push((dst + x) as u32);
+                }
+            }
+        }
+    }
     Ok(PreparedRoi {
-        size_zyx: [sz, sy, sx],
-        strides_zyx: [(sx * sy) as isize, sx as isize, 1],
+        size_zyx,
+        pad_zyx,
+        dims_zyx,
         compact,
+        roi: roi_idx,
         levels,
         ng_max,
-        n_voxels,
     })
 }
 
@@ -226,46 +275,23 @@ pub(crate) fn force_dim(settings: &super::TextureSettings) -> Option<usize> {
     settings.force_2d.then_some(settings.force_2d_dimension)
 }
 
-/// For an offset along one axis of length `n`, the range of positions whose neighbour is inside.
+/// Calls `f(i, j)` for every pair of ROI voxels `i` and its neighbour `j = i + offset` (both in
+/// the box and in the ROI). `i` and `j` are flat indices into the padded box.
 #[inline]
-pub(crate) fn valid_range(n: usize, o: i32) -> (usize, usize) {
-    let o = o as i64;
-    let n = n as i64;
-    let lo = (-o).max(0);
-    let hi = (n - o).min(n);
-    if hi <= lo {
-        (0, 0)
-    } else {
-        (lo as usize, hi as usize)
+pub(crate) fn for_each_pair(p: &PreparedRoi, off: [i32; 3], mut f: impl FnMut(usize, usize)) {
+    let delta = p.delta(off);
+    let c = &p.compact;
+    for &i in &p.roi {
+        let j = (i as isize + delta) as usize;
+        if c[j] != OUTSIDE {
+            f(i as usize, j);
+        }
     }
 }
 
-/// Calls `f(i, j)` for every pair of ROI voxels `i` and its neighbour `j = i + offset` (both in
-/// the box and in the ROI). `i` and `j` are flat indices into the box.
-#[inline]
-pub(crate) fn for_each_pair(p: &PreparedRoi, off: [i32; 3], mut f: impl FnMut(usize, usize)) {
-    let [sz, sy, sx] = p.size_zyx;
-    let (z0, z1) = valid_range(sz, off[0]);
-    let (y0, y1) = valid_range(sy, off[1]);
-    let (x0, x1) = valid_range(sx, off[2]);
-    let delta =
-        off[0] as isize * p.strides_zyx[0] + off[1] as isize * p.strides_zyx[1] + off[2] as isize;
-    let c = &p.compact;
-    for z in z0..z1 {
-        for y in y0..y1 {
-            let row = z * sx * sy + y * sx;
-            for x in x0..x1 {
-                let i = row + x;
-                if c[i] == OUTSIDE {
-                    continue;
-                }
-                let j = (i as isize + delta) as usize;
-                if c[j] != OUTSIDE {
-                    f(i, j);
-                }
-            }
-        }
-    }
+/// The largest distance, for the padding of [`prepare`].
+pub(crate) fn max_distance(distances: &[usize]) -> usize {
+    distances.iter().copied().max().unwrap_or(1).max(1)
 }
 
 /// Mean of the non-NaN values (numpy.nanmean); NaN when there is none.

@@ -38,7 +38,11 @@ pub struct Ngtdm {
 
 /// Builds the NGTDM as pyradiomics does (see the module documentation).
 pub fn ngtdm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Ngtdm, RadiomicsError> {
-    let prep = neighbourhood::prepare(roi, "ngtdm")?;
+    let prep = neighbourhood::prepare(
+        roi,
+        "ngtdm",
+        neighbourhood::max_distance(&settings.distances),
+    )?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &settings.distances,
@@ -48,27 +52,27 @@ pub fn ngtdm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Ngtdm, 
     let nl = prep.n_levels();
     let c = &prep.compact;
     let lev: Vec<f64> = prep.levels.iter().map(|&g| g as f64).collect();
-    let mut count = vec![0u32; c.len()];
-    let mut sum = vec![0.0f64; c.len()];
-    for &off in &offsets {
-        neighbourhood::for_each_pair(&prep, off, |i, j| {
-            count[i] += 1;
-            sum[i] += lev[c[j] as usize];
-        });
-    }
+    let deltas: Vec<isize> = offsets.iter().map(|&o| prep.delta(o)).collect();
     let mut n = vec![0.0; nl];
     let mut s = vec![0.0; nl];
-    for (i, &g) in c.iter().enumerate() {
-        if g == OUTSIDE {
-            continue;
+    // ROI voxels in pyradiomics' (C) order, so that s_i is summed in the same order.
+    for &i in &prep.roi {
+        let g = c[i as usize] as usize;
+        let (mut count, mut sum) = (0u32, 0.0f64);
+        for &d in &deltas {
+            let cj = c[(i as isize + d) as usize];
+            if cj != OUTSIDE {
+                count += 1;
+                sum += lev[cj as usize];
+            }
         }
-        let diff = if count[i] == 0 {
+        let diff = if count == 0 {
             0.0
         } else {
-            (lev[g as usize] - sum[i] / count[i] as f64).abs()
+            (lev[g] - sum / count as f64).abs()
         };
-        n[g as usize] += 1.0;
-        s[g as usize] += diff;
+        n[g] += 1.0;
+        s[g] += diff;
     }
     let nvp: f64 = n.iter().sum();
     let p = n.iter().map(|&v| v / nvp).collect();
