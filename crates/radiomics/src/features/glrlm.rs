@@ -41,15 +41,15 @@ pub const FEATURE_NAMES: [&str; 16] = [
 pub struct Glrlm {
     /// Gray levels present in the ROI (real bin indices), ascending.
     pub levels: Vec<f64>,
-    /// Number of run-length columns (the longest box side); column `j` holds runs of length
-    /// `j + 1`.
-    pub max_run: usize,
+    /// The run lengths `j` that occur (pyradiomics' `jvector` after empty run lengths are
+    /// deleted), ascending; one matrix column each.
+    pub run_lengths: Vec<f64>,
     angles: Vec<Angle>,
 }
 
 #[derive(Debug, Clone)]
 struct Angle {
-    /// Counts, row-major `levels x max_run`.
+    /// Counts, row-major `levels x run_lengths`.
     p: Vec<f64>,
     /// `N_r(θ)` (NaN when the angle is empty and was not deleted).
     nr: f64,
@@ -63,7 +63,7 @@ impl Glrlm {
         self.angles.len()
     }
 
-    /// The run-length counts of angle `a`, row-major `levels x max_run`.
+    /// The run-length counts of angle `a`, row-major `levels x run_lengths`.
     pub fn matrix(&self, a: usize) -> &[f64] {
         &self.angles[a].p
     }
@@ -74,12 +74,12 @@ impl Glrlm {
 
     /// Σ_i Σ_j P(i,j) w(i, j) / N_r for one angle.
     fn weighted(&self, a: &Angle, w: impl Fn(f64, f64) -> f64) -> f64 {
-        let m = self.max_run;
+        let m = self.run_lengths.len();
         let mut s = 0.0;
         for (li, &gi) in self.levels.iter().enumerate() {
-            for (jj, &v) in a.p[li * m..(li + 1) * m].iter().enumerate() {
+            for (&v, &j) in a.p[li * m..(li + 1) * m].iter().zip(&self.run_lengths) {
                 if v != 0.0 {
-                    s += v * w(gi, (jj + 1) as f64);
+                    s += v * w(gi, j);
                 }
             }
         }
@@ -107,7 +107,7 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
         ));
     }
     let c = &prep.compact;
-    let mut mats: Vec<Vec<f64>> = Vec::with_capacity(offsets.len());
+    let mut raw: Vec<Vec<u32>> = Vec::with_capacity(offsets.len());
     for &off in &offsets {
         let mut m = vec![0u32; n * max_run];
         let delta = prep.delta(off);
@@ -136,11 +136,29 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
                 m[g * max_run] = 0;
             }
         }
-        mats.push(m.into_iter().map(f64::from).collect());
+        raw.push(m);
     }
+    // Keep only the run lengths that occur (pyradiomics deletes the empty columns; their
+    // contribution to every feature is 0 anyway).
+    let used: Vec<usize> = (0..max_run)
+        .filter(|&j| raw.iter().any(|m| (0..n).any(|g| m[g * max_run + j] != 0)))
+        .collect();
+    let nj = used.len();
+    let mut mats: Vec<Vec<f64>> = raw
+        .iter()
+        .map(|m| {
+            let mut p = vec![0.0; n * nj];
+            for g in 0..n {
+                for (c, &j) in used.iter().enumerate() {
+                    p[g * nj + c] = f64::from(m[g * max_run + j]);
+                }
+            }
+            p
+        })
+        .collect();
     if let Some(norm) = norm {
         let sp = neighbourhood::PreparedRoi::spacing_zyx(roi);
-        let mut merged = vec![0.0; n * max_run];
+        let mut merged = vec![0.0; n * nj];
         for (m, &off) in mats.iter().zip(&offsets) {
             let w = neighbourhood::norm_length(norm, off, sp);
             for (acc, &v) in merged.iter_mut().zip(m) {
@@ -156,10 +174,10 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
         .into_iter()
         .map(|p| {
             let mut pg = vec![0.0; n];
-            let mut pr = vec![0.0; max_run];
+            let mut pr = vec![0.0; nj];
             for g in 0..n {
-                for j in 0..max_run {
-                    let v = p[g * max_run + j];
+                for j in 0..nj {
+                    let v = p[g * nj + j];
                     pg[g] += v;
                     pr[j] += v;
                 }
@@ -172,7 +190,7 @@ pub fn glrlm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glrlm, 
     let levels = prep.levels.iter().map(|&g| g as f64).collect();
     Ok(Glrlm {
         levels,
-        max_run,
+        run_lengths: used.iter().map(|&j| (j + 1) as f64).collect(),
         angles,
     })
 }
@@ -200,11 +218,10 @@ fn line_with_two_voxels(prep: &neighbourhood::PreparedRoi, off: [i32; 3]) -> boo
     })
 }
 
-fn run_sum(a: &Angle, w: impl Fn(f64) -> f64) -> f64 {
+fn run_sum(g: &Glrlm, a: &Angle, w: impl Fn(f64) -> f64) -> f64 {
     a.pr.iter()
-        .enumerate()
-        .filter(|(_, v)| **v != 0.0)
-        .map(|(j, &v)| v * w((j + 1) as f64))
+        .zip(&g.run_lengths)
+        .map(|(&v, &j)| v * w(j))
         .sum()
 }
 
@@ -214,12 +231,12 @@ fn gray_sum(g: &Glrlm, a: &Angle, w: impl Fn(f64) -> f64) -> f64 {
 
 /// SRE = Σ_i Σ_j P(i,j|θ) / j^2 / N_r(θ)
 pub fn short_run_emphasis(g: &Glrlm) -> f64 {
-    g.mean(|a| run_sum(a, |j| 1.0 / (j * j)) / a.nr)
+    g.mean(|a| run_sum(g, a, |j| 1.0 / (j * j)) / a.nr)
 }
 
 /// LRE = Σ_i Σ_j P(i,j|θ) j^2 / N_r(θ)
 pub fn long_run_emphasis(g: &Glrlm) -> f64 {
-    g.mean(|a| run_sum(a, |j| j * j) / a.nr)
+    g.mean(|a| run_sum(g, a, |j| j * j) / a.nr)
 }
 
 /// GLN = Σ_i (Σ_j P(i,j|θ))^2 / N_r(θ)
@@ -245,7 +262,7 @@ pub fn run_length_non_uniformity_normalized(g: &Glrlm) -> f64 {
 /// RP = N_r(θ) / N_p(θ), N_p(θ) = Σ_j p_r(j) j (the voxel count, weighted like N_r when a
 /// weighting norm merged the angles)
 pub fn run_percentage(g: &Glrlm) -> f64 {
-    g.mean(|a| a.nr / run_sum(a, |j| j))
+    g.mean(|a| a.nr / run_sum(g, a, |j| j))
 }
 
 /// GLV = Σ_i Σ_j p(i,j|θ) (i − μ)^2, μ = Σ_i Σ_j p(i,j|θ) i
@@ -259,8 +276,8 @@ pub fn gray_level_variance(g: &Glrlm) -> f64 {
 /// RV = Σ_i Σ_j p(i,j|θ) (j − μ)^2, μ = Σ_i Σ_j p(i,j|θ) j
 pub fn run_variance(g: &Glrlm) -> f64 {
     g.mean(|a| {
-        let u = run_sum(a, |j| j) / a.nr;
-        run_sum(a, |j| (j - u).powi(2)) / a.nr
+        let u = run_sum(g, a, |j| j) / a.nr;
+        run_sum(g, a, |j| (j - u).powi(2)) / a.nr
     })
 }
 
