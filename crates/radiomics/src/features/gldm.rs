@@ -104,12 +104,19 @@ pub fn gldm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Gldm, Ra
     let mut p = vec![0.0; n * cols];
     for &i in &prep.roi {
         let gi = c[i as usize];
-        let li = lev[gi as usize];
         let mut dep = 0usize;
-        for &d in &deltas {
-            let cj = c[(i as isize + d) as usize];
-            if cj != neighbourhood::OUTSIDE && (li - lev[cj as usize]).abs() <= a {
-                dep += 1;
+        if a == 0 {
+            // α = 0 (the default): dependent means the same level; OUTSIDE never matches.
+            for &d in &deltas {
+                dep += usize::from(c[(i as isize + d) as usize] == gi);
+            }
+        } else {
+            let li = lev[gi as usize];
+            for &d in &deltas {
+                let cj = c[(i as isize + d) as usize];
+                if cj != neighbourhood::OUTSIDE && (li - lev[cj as usize]).abs() <= a {
+                    dep += 1;
+                }
             }
         }
         p[gi as usize * cols + dep] += 1.0;

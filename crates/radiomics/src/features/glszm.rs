@@ -86,7 +86,7 @@ impl Glszm {
 
 /// Finds the zones (flood fill over the ROI) and builds the GLSZM.
 pub fn glszm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glszm, RadiomicsError> {
-    let prep = neighbourhood::prepare(roi, "glszm", 1)?;
+    let mut prep = neighbourhood::prepare(roi, "glszm", 1)?;
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &[1],
@@ -94,28 +94,30 @@ pub fn glszm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glszm, 
         true,
     )?;
     let n = prep.n_levels();
-    let c = &prep.compact;
     let deltas: Vec<isize> = offsets.iter().map(|&o| prep.delta(o)).collect();
-    let mut visited = vec![false; c.len()];
-    let mut stack: Vec<usize> = Vec::with_capacity(prep.n_voxels());
+    let roi_list = std::mem::take(&mut prep.roi);
+    // Voxels already assigned to a zone are overwritten with VISITED (pyradiomics clears their
+    // mask bit); the padding is OUTSIDE. Neither equals a level, so one comparison per neighbour.
+    const VISITED: u32 = neighbourhood::OUTSIDE - 1;
+    let c = &mut prep.compact;
+    let mut stack: Vec<usize> = Vec::with_capacity(roi_list.len());
     // (compact level, zone size)
     let mut zones: Vec<(u32, u32)> = Vec::new();
-    for &start in &prep.roi {
+    for &start in &roi_list {
         let start = start as usize;
-        if visited[start] {
+        let gl = c[start];
+        if gl == VISITED {
             continue;
         }
-        let gl = c[start];
-        visited[start] = true;
+        c[start] = VISITED;
         stack.push(start);
         let mut size = 0u32;
         while let Some(k) = stack.pop() {
             size += 1;
             for &d in &deltas {
-                // The padding is OUTSIDE, which never equals a level: no bounds check needed.
                 let j = (k as isize + d) as usize;
-                if c[j] == gl && !visited[j] {
-                    visited[j] = true;
+                if c[j] == gl {
+                    c[j] = VISITED;
                     stack.push(j);
                 }
             }

@@ -42,11 +42,6 @@ impl PreparedRoi {
         self.levels.len()
     }
 
-    /// Number of ROI voxels.
-    pub fn n_voxels(&self) -> usize {
-        self.roi.len()
-    }
-
     /// Spacing in numpy order (z, y, x).
     pub fn spacing_zyx(roi: &DiscretizedRoi) -> [f64; 3] {
         [roi.spacing[2], roi.spacing[1], roi.spacing[0]]
@@ -96,24 +91,53 @@ pub(crate) fn prepare(
             ),
         ));
     }
+    let size_zyx = [sz, sy, sx];
+    let pad_zyx: [usize; 3] = std::array::from_fn(|d| max_distance.min(size_zyx[d] - 1));
+    let dims_zyx: [usize; 3] = std::array::from_fn(|d| size_zyx[d] + 2 * pad_zyx[d]);
+    let total = dims_zyx.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let total = match total {
+        Some(t) if t < (u32::MAX - 1) as usize => t,
+        _ => {
+            return Err(invalid(
+                class,
+                format!("box size {:?} is too large", roi.size),
+            ));
+        }
+    };
+    // One pass over the box: copy the ROI's gray levels into the padded box and list the ROI
+    // voxels; then map the levels to compact indices over the ROI voxels only.
+    let mut compact = vec![OUTSIDE; total];
+    let mut roi_idx = Vec::new();
     let mut ng_max = 0u32;
-    let mut n_voxels = 0usize;
-    for (&b, &m) in roi.bins.iter().zip(&roi.mask) {
-        if m {
-            if b == 0 {
-                return Err(invalid(
-                    class,
-                    "a ROI voxel has gray level 0; discretised levels start at 1".to_string(),
-                ));
+    let mut bad = false;
+    let [_, dy, dx] = dims_zyx;
+    for z in 0..sz {
+        for y in 0..sy {
+            let src = (z * sy + y) * sx;
+            let dst = ((z + pad_zyx[0]) * dy + y + pad_zyx[1]) * dx + pad_zyx[2];
+            let mask = &roi.mask[src..src + sx];
+            let bins = &roi.bins[src..src + sx];
+            for x in 0..sx {
+                if mask[x] {
+                    let b = bins[x];
+                    bad |= b == 0 || b >= OUTSIDE - 1;
+                    ng_max = ng_max.max(b);
+                    compact[dst + x] = b;
+                    roi_idx.push((dst + x) as u32);
+                }
             }
-            ng_max = ng_max.max(b);
-            n_voxels += 1;
         }
     }
-    if n_voxels == 0 {
+    if roi_idx.is_empty() {
         return Err(invalid(
             class,
             "the mask selects no voxel; check the label".to_string(),
+        ));
+    }
+    if bad {
+        return Err(invalid(
+            class,
+            "a ROI voxel has gray level 0; discretised levels start at 1".to_string(),
         ));
     }
     if ng_max as usize > 1 << 26 {
@@ -123,10 +147,8 @@ pub(crate) fn prepare(
         ));
     }
     let mut lut = vec![OUTSIDE; ng_max as usize + 1];
-    for (&b, &m) in roi.bins.iter().zip(&roi.mask) {
-        if m {
-            lut[b as usize] = 0;
-        }
+    for &i in &roi_idx {
+        lut[compact[i as usize] as usize] = 0;
     }
     let mut levels = Vec::new();
     for (g, slot) in lut.iter_mut().enumerate() {
@@ -135,33 +157,9 @@ pub(crate) fn prepare(
             levels.push(g as u32);
         }
     }
-    let size_zyx = [sz, sy, sx];
-    let pad_zyx: [usize; 3] = std::array::from_fn(|d| max_distance.min(size_zyx[d] - 1));
-    let dims_zyx: [usize; 3] = std::array::from_fn(|d| size_zyx[d] + 2 * pad_zyx[d]);
-    let total = dims_zyx.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-    let total = match total {
-        Some(t) if t < u32::MAX as usize => t,
-        _ => {
-            return Err(invalid(
-                class,
-                format!("box size {:?} is too large", roi.size),
-            ));
-        }
-    };
-    let mut compact = vec![OUTSIDE; total];
-    let mut roi_idx = Vec::with_capacity(n_voxels);
-    let [_, dy, dx] = dims_zyx;
-    for z in 0..sz {
-        for y in 0..sy {
-            let src = (z * sy + y) * sx;
-            let dst = ((z + pad_zyx[0]) * dy + y + pad_zyx[1]) * dx + pad_zyx[2];
-            for x in 0..sx {
-                if roi.mask[src + x] {
-                    compact[dst + x] = lut[roi.bins[src + x] as usize];
-                    roi_idx.push((dst + x) as u32);
-                }
-            }
-        }
+    for &i in &roi_idx {
+        let c = &mut compact[i as usize];
+        *c = lut[*c as usize];
     }
     Ok(PreparedRoi {
         size_zyx,
