@@ -505,18 +505,24 @@ fn mcc_angle(a: &Angle, n: usize, symmetric: bool) -> f64 {
         }
         false
     };
-    let Some(mut tri) = symeig::Tridiagonal::new(mat, m) else {
+    let Some(tri) = symeig::Tridiagonal::new(mat, m) else {
         return f64::NAN;
     };
-    let Some(mu) = tri.eigenvalues() else {
-        return f64::NAN;
+    // λ₂ of M: for M = W², the larger square of W's second largest and smallest eigenvalues
+    // (the largest is 1); otherwise M's second largest eigenvalue.
+    let (mu, lambda) = if square {
+        let second = tri.kth_eigenvalue(m - 2);
+        let smallest = tri.kth_eigenvalue(0);
+        if smallest * smallest > second * second {
+            (smallest, smallest * smallest)
+        } else {
+            (second, second * second)
+        }
+    } else {
+        let second = tri.kth_eigenvalue(m - 2);
+        (second, second)
     };
-    let values: Vec<f64> = mu.iter().map(|&x| if square { x * x } else { x }).collect();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&x, &y| values[x].total_cmp(&values[y]));
-    let k2 = order[m - 2];
-    let lambda = values[k2];
-    let v = tri.eigenvector(mu[k2]);
+    let v = tri.eigenvector(mu);
     // First-order effect of ε (see [`mcc`]).
     let mut delta = 0.0;
     for k in 0..n {
@@ -537,11 +543,12 @@ fn mcc_angle(a: &Angle, n: usize, symmetric: bool) -> f64 {
     (lambda + delta).max(0.0).sqrt()
 }
 
-/// Symmetric eigenproblem for MCC, written out because only the eigenvalues and ONE eigenvector
-/// are needed: Householder tridiagonalisation (Golub & Van Loan, alg. 8.3.1), eigenvalues by the
-/// implicit QL method, the eigenvector by inverse iteration on the tridiagonal matrix (as LAPACK
-/// dstein) transformed back. This costs ~4/3 m³ instead of the ~6 m³ of a full eigendecomposition
-/// (nalgebra's `SymmetricEigen`, which took a third of all texture time).
+/// Symmetric eigenproblem for MCC, written out because only two eigenvalues and ONE eigenvector
+/// are needed: Householder tridiagonalisation (Golub & Van Loan, alg. 8.3.1), the eigenvalues by
+/// Sturm-count bisection (as LAPACK dstebz), the eigenvector by inverse iteration on the
+/// tridiagonal matrix (as LAPACK dstein) transformed back. This costs ~4/3 m³ instead of the
+/// ~6 m³ of a full eigendecomposition (nalgebra's `SymmetricEigen` took a third of all texture
+/// time).
 mod symeig {
     /// A symmetric matrix reduced to tridiagonal form T = Qᵀ A Q, Q a product of reflections.
     pub struct Tridiagonal {
@@ -554,6 +561,20 @@ mod symeig {
         v: Vec<f64>,
         beta: Vec<f64>,
         norm: f64,
+    }
+
+    /// Dot product with four partial sums, so that it vectorises.
+    fn dot(x: &[f64], y: &[f64]) -> f64 {
+        let mut acc = [0.0f64; 4];
+        let (xc, xr) = x.split_at(x.len() / 4 * 4);
+        let (yc, yr) = y.split_at(xc.len());
+        for (a, b) in xc.chunks_exact(4).zip(yc.chunks_exact(4)) {
+            for l in 0..4 {
+                acc[l] += a[l] * b[l];
+            }
+        }
+        let tail: f64 = xr.iter().zip(yr).map(|(a, b)| a * b).sum();
+        (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
     }
 
     impl Tridiagonal {
@@ -588,19 +609,23 @@ mod symeig {
                 let b = 2.0 / vtv;
                 beta[k] = b;
                 e[k] = alpha;
-                // p = β A22 v, w = p − (β pᵀv / 2) v, A22 −= v wᵀ + w vᵀ.
+                // p = β A22 v, w = p − (β pᵀv / 2) v, A22 −= v wᵀ + w vᵀ (slices, so that the
+                // loops vectorise).
+                let vt = &vk[k + 1..m];
                 for i in k + 1..m {
-                    let row = &a[i * m..(i + 1) * m];
-                    p[i] = b * (k + 1..m).map(|j| row[j] * vk[j]).sum::<f64>();
+                    p[i] = b * dot(&a[i * m + k + 1..(i + 1) * m], vt);
                 }
                 let ptv: f64 = (k + 1..m).map(|i| p[i] * vk[i]).sum();
                 let c = b * ptv / 2.0;
                 for i in k + 1..m {
                     p[i] -= c * vk[i];
                 }
+                let pt = &p[k + 1..m];
                 for i in k + 1..m {
-                    for j in k + 1..m {
-                        a[i * m + j] -= vk[i] * p[j] + p[i] * vk[j];
+                    let (vi, pi) = (vk[i], p[i]);
+                    let row = &mut a[i * m + k + 1..(i + 1) * m];
+                    for ((x, &vj), &pj) in row.iter_mut().zip(vt).zip(pt) {
+                        *x -= vi * pj + pi * vj;
                     }
                 }
             }
@@ -620,66 +645,55 @@ mod symeig {
             })
         }
 
-        /// All eigenvalues (unordered), by the implicit QL method with Wilkinson-type shifts.
-        /// None if it does not converge (never seen).
-        pub fn eigenvalues(&mut self) -> Option<Vec<f64>> {
+        /// The `k`-th smallest eigenvalue (k = 0 is the smallest), by bisection on the Sturm
+        /// count of T (LAPACK dlaebz), to full double precision. Only two eigenvalues are ever
+        /// needed, so this beats computing all of them.
+        pub fn kth_eigenvalue(&self, k: usize) -> f64 {
             let m = self.m;
-            let mut d = self.d.clone();
-            let mut e = self.e.clone();
-            for l in 0..m {
-                let mut iter = 0;
-                loop {
-                    let mut mm = l;
-                    while mm + 1 < m {
-                        let dd = d[mm].abs() + d[mm + 1].abs();
-                        if e[mm].abs() <= f64::EPSILON * dd {
-                            break;
-                        }
-                        mm += 1;
+            let e2: Vec<f64> = self.e[..m - 1].iter().map(|x| x * x).collect();
+            let pivmin = f64::MIN_POSITIVE * e2.iter().copied().fold(1.0, f64::max);
+            // Gershgorin interval.
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for i in 0..m {
+                let r = if i > 0 { self.e[i - 1].abs() } else { 0.0 }
+                    + if i + 1 < m { self.e[i].abs() } else { 0.0 };
+                lo = lo.min(self.d[i] - r);
+                hi = hi.max(self.d[i] + r);
+            }
+            let span = (hi - lo).max(hi.abs()).max(lo.abs());
+            lo -= 2.0 * f64::EPSILON * span + pivmin;
+            hi += 2.0 * f64::EPSILON * span + pivmin;
+            // Number of eigenvalues below x.
+            let count = |x: f64| -> usize {
+                let mut q = self.d[0] - x;
+                if q.abs() < pivmin {
+                    q = -pivmin;
+                }
+                let mut c = usize::from(q < 0.0);
+                for i in 1..m {
+                    q = self.d[i] - x - e2[i - 1] / q;
+                    if q.abs() < pivmin {
+                        q = -pivmin;
                     }
-                    if mm == l {
-                        break;
-                    }
-                    iter += 1;
-                    if iter > 100 {
-                        return None;
-                    }
-                    let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-                    // Entries are bounded (|W| <= 1): plain sqrt, not the slow overflow-safe hypot.
-                    let mut r = (g * g + 1.0).sqrt();
-                    g = d[mm] - d[l] + e[l] / (g + if g >= 0.0 { r.abs() } else { -r.abs() });
-                    let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
-                    let mut i = mm;
-                    let mut deflated = false;
-                    while i > l {
-                        i -= 1;
-                        let f = s * e[i];
-                        let b = c * e[i];
-                        r = (f * f + g * g).sqrt();
-                        e[i + 1] = r;
-                        if r == 0.0 {
-                            d[i + 1] -= p;
-                            e[mm] = 0.0;
-                            deflated = true;
-                            break;
-                        }
-                        s = f / r;
-                        c = g / r;
-                        g = d[i + 1] - p;
-                        r = (d[i] - g) * s + 2.0 * c * b;
-                        p = s * r;
-                        d[i + 1] = g + p;
-                        g = c * r - b;
-                    }
-                    if deflated {
-                        continue;
-                    }
-                    d[l] -= p;
-                    e[l] = g;
-                    e[mm] = 0.0;
+                    c += usize::from(q < 0.0);
+                }
+                c
+            };
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                if hi - lo <= 2.0 * f64::EPSILON * lo.abs().max(hi.abs()) + pivmin
+                    || mid <= lo
+                    || mid >= hi
+                {
+                    break;
+                }
+                if count(mid) > k {
+                    hi = mid;
+                } else {
+                    lo = mid;
                 }
             }
-            Some(d)
+            0.5 * (lo + hi)
         }
 
         /// Unit eigenvector of A for its eigenvalue `mu`: inverse iteration on T − μI (LU with
@@ -770,8 +784,9 @@ mod symeig {
         use super::Tridiagonal;
 
         fn check(a: &[f64], m: usize) {
-            let mut t = Tridiagonal::new(a.to_vec(), m).unwrap();
-            let ev = t.eigenvalues().unwrap();
+            let t = Tridiagonal::new(a.to_vec(), m).unwrap();
+            let ev: Vec<f64> = (0..m).map(|k| t.kth_eigenvalue(k)).collect();
+            assert!(ev.windows(2).all(|w| w[0] <= w[1]), "ascending");
             // Σλ = trace, Σλ² = ‖A‖_F², and every (λ, v) has a small residual.
             let trace: f64 = (0..m).map(|i| a[i * m + i]).sum();
             let fro: f64 = a.iter().map(|x| x * x).sum();
@@ -800,9 +815,8 @@ mod symeig {
         #[test]
         fn known_and_random_matrices() {
             // [[2,1],[1,2]]: 1 and 3.
-            let mut t = Tridiagonal::new(vec![2.0, 1.0, 1.0, 2.0], 2).unwrap();
-            let mut ev = t.eigenvalues().unwrap();
-            ev.sort_by(f64::total_cmp);
+            let t = Tridiagonal::new(vec![2.0, 1.0, 1.0, 2.0], 2).unwrap();
+            let ev = [t.kth_eigenvalue(0), t.kth_eigenvalue(1)];
             assert!((ev[0] - 1.0).abs() < 1e-15 && (ev[1] - 3.0).abs() < 1e-15);
             let v = t.eigenvector(3.0);
             assert!((v[0].abs() - 0.5f64.sqrt()).abs() < 1e-12 && (v[0] - v[1]).abs() < 1e-12);
