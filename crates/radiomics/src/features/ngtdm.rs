@@ -8,7 +8,7 @@
 //! them. Levels with `n_i = 0` are dropped. `N_{v,p} = Σ n_i`, `p_i = n_i / N_{v,p}`,
 //! `N_{g,p}` = the number of levels with `p_i ≠ 0`, `i` the real gray level.
 
-use super::neighbourhood::{self, OUTSIDE};
+use super::neighbourhood;
 use super::{DiscretizedRoi, TextureSettings};
 use crate::RadiomicsError;
 
@@ -53,23 +53,27 @@ pub fn ngtdm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Ngtdm, 
     let c = &prep.compact;
     let lev: Vec<f64> = prep.levels.iter().map(|&g| g as f64).collect();
     let deltas: Vec<isize> = offsets.iter().map(|&o| prep.delta(o)).collect();
+    // Gray levels in the padded box, 0 outside the ROI: the neighbour sums are integer sums
+    // (exact, as pyradiomics' double sums of integers are) without branches.
+    let mut level = vec![0u32; c.len()];
+    for &i in &prep.roi {
+        level[i as usize] = prep.levels[c[i as usize] as usize];
+    }
     let mut n = vec![0.0; nl];
     let mut s = vec![0.0; nl];
     // ROI voxels in pyradiomics' (C) order, so that s_i is summed in the same order.
     for &i in &prep.roi {
         let g = c[i as usize] as usize;
-        let (mut count, mut sum) = (0u32, 0.0f64);
+        let (mut count, mut sum) = (0u32, 0u64);
         for &d in &deltas {
-            let cj = c[(i as isize + d) as usize];
-            if cj != OUTSIDE {
-                count += 1;
-                sum += lev[cj as usize];
-            }
+            let l = level[(i as isize + d) as usize];
+            sum += u64::from(l);
+            count += u32::from(l != 0);
         }
         let diff = if count == 0 {
             0.0
         } else {
-            (lev[g] - sum / count as f64).abs()
+            (lev[g] - sum as f64 / count as f64).abs()
         };
         n[g] += 1.0;
         s[g] += diff;
