@@ -106,15 +106,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("rust {name:6} {med:8.4}   (min {:.4})", t[0]);
     }
     println!("rust total  {total:8.4}   (min {total_min:.4})");
-    if std::env::var_os("PREP").is_some() {
-        let mut t = Vec::new();
-        for _ in 0..reps {
-            let t0 = Instant::now();
-            std::hint::black_box(radiomics::features::bench_prepare(&d));
-            t.push(t0.elapsed().as_secs_f64() * 1e3);
-        }
-        t.sort_by(f64::total_cmp);
-        println!("prepare {:.4} (min {:.4})", t[reps / 2], t[0]);
-    }
     Ok(())
 }

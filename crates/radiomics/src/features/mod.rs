@@ -11,7 +11,7 @@ pub mod glszm;
 mod neighbourhood;
 pub mod ngtdm;
 
-pub use neighbourhood::{angles, bench_prepare};
+pub use neighbourhood::angles;
 
 /// The ROI after cropping to its bounding box and discretisation, as pyradiomics hands it to a
 /// feature class (`self.imageArray` after `_applyBinning`, `self.maskArray`).

@@ -393,8 +393,3 @@ mod tests {
         assert!(angles([5, 5, 5], &[], None, false).is_err());
     }
 }
-
-#[doc(hidden)]
-pub fn bench_prepare(roi: &DiscretizedRoi) -> usize {
-    prepare(roi, "bench", 1).map(|p| p.roi.len()).unwrap_or(0)
-}
