@@ -86,44 +86,59 @@ impl Glszm {
 
 /// Finds the zones (flood fill over the ROI) and builds the GLSZM.
 pub fn glszm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glszm, RadiomicsError> {
-    let mut prep = neighbourhood::prepare(roi, "glszm", 1)?;
+    let prep = neighbourhood::prepare(roi, "glszm", 1)?;
+    // The mono-directional half of the neighbourhood: every adjacent pair is seen once, from
+    // the voxel for which the offset points forward.
     let offsets = neighbourhood::angles(
         prep.size_zyx,
         &[1],
         neighbourhood::force_dim(settings),
-        true,
+        false,
     )?;
     let n = prep.n_levels();
     let deltas: Vec<isize> = offsets.iter().map(|&o| prep.delta(o)).collect();
-    let roi_list = std::mem::take(&mut prep.roi);
-    // Voxels already assigned to a zone are overwritten with VISITED (pyradiomics clears their
-    // mask bit); the padding is OUTSIDE. Neither equals a level, so one comparison per neighbour.
-    const VISITED: u32 = neighbourhood::OUTSIDE - 1;
-    let c = &mut prep.compact;
-    let mut stack: Vec<usize> = Vec::with_capacity(roi_list.len());
-    // (compact level, zone size)
-    let mut zones: Vec<(u32, u32)> = Vec::new();
-    for &start in &roi_list {
-        let start = start as usize;
-        let gl = c[start];
-        if gl == VISITED {
-            continue;
+    let c = &prep.compact;
+    // Zones as the connected components of same-level neighbours, by union-find over the padded
+    // indices (the same partition as pyradiomics' stack-based region growing). The padding is
+    // OUTSIDE, which never equals a level, so no bounds checks.
+    let mut parent = vec![0u32; c.len()];
+    for &i in &prep.roi {
+        parent[i as usize] = i;
+    }
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let up = parent[parent[x as usize] as usize];
+            parent[x as usize] = up;
+            x = up;
         }
-        c[start] = VISITED;
-        stack.push(start);
-        let mut size = 0u32;
-        while let Some(k) = stack.pop() {
-            size += 1;
-            for &d in &deltas {
-                let j = (k as isize + d) as usize;
-                if c[j] == gl {
-                    c[j] = VISITED;
-                    stack.push(j);
+        x
+    }
+    for &i in &prep.roi {
+        let gl = c[i as usize];
+        for &d in &deltas {
+            let j = (i as isize + d) as usize;
+            if c[j] == gl {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, j as u32));
+                if a != b {
+                    // Link the later root under the earlier one.
+                    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                    parent[hi as usize] = lo;
                 }
             }
         }
-        zones.push((gl, size));
     }
+    let mut count = vec![0u32; c.len()];
+    for &i in &prep.roi {
+        let r = find(&mut parent, i);
+        count[r as usize] += 1;
+    }
+    // (compact level, zone size)
+    let zones: Vec<(u32, u32)> = prep
+        .roi
+        .iter()
+        .filter(|&&i| parent[i as usize] == i)
+        .map(|&i| (c[i as usize], count[i as usize]))
+        .collect();
     let mut sizes: Vec<u32> = zones.iter().map(|z| z.1).collect();
     sizes.sort_unstable();
     sizes.dedup();
