@@ -237,32 +237,36 @@ pub fn angles(
             }
         )));
     }
-    // build_angles: cycle through all offset combinations in pyradiomics' order.
+    // build_angles: cycle through the offset combinations in pyradiomics' order (+d down to -d,
+    // last axis fastest). Offsets that build_angles skips as invalid (|o| >= size, or moving
+    // along the force2D axis) are left out of the per-axis lists up front, which keeps the order
+    // and avoids enumerating huge distances one by one.
     let max_d = *distances.iter().max().unwrap_or(&1) as i64;
-    let n_off = 2 * max_d + 1;
-    let stride = [n_off * n_off, n_off, 1];
-    let mut out = Vec::with_capacity(na as usize);
-    let mut k: i64 = 0;
-    // Safety bound: the enumeration always finds `na` angles within a few cycles.
-    let limit = n_off * n_off * n_off * (distances.len() as i64 + 1);
-    while (out.len() as i64) < na && k < limit {
-        let mut off = [0i32; 3];
-        let mut a_dist: i64 = 0;
-        for dim in 0..3 {
-            let o = max_d - (k / stride[dim]) % n_off;
-            if (Some(dim) == force_2d_dim && o != 0) || o >= size[dim] || o <= -size[dim] {
-                a_dist = -1;
-                break;
+    let axis: Vec<Vec<i64>> = (0..3)
+        .map(|dim| {
+            if Some(dim) == force_2d_dim {
+                vec![0]
+            } else {
+                let r = max_d.min(size[dim] - 1);
+                (-r..=r).rev().collect()
             }
-            off[dim] = o as i32;
-            a_dist = a_dist.max(o.abs());
+        })
+        .collect();
+    let combos = axis.iter().map(|a| a.len()).product::<usize>();
+    let mut out = Vec::with_capacity(na as usize);
+    // build_angles wraps around when `distances` repeats a value; bound the cycles all the same.
+    for k in 0..combos * (distances.len() + 1) {
+        if out.len() as i64 >= na {
+            break;
         }
-        k += 1;
-        if a_dist < 1 {
-            continue;
-        }
-        if distances.iter().any(|&d| d as i64 == a_dist) {
-            out.push(off);
+        let k = k % combos;
+        let iz = k / (axis[1].len() * axis[2].len());
+        let iy = (k / axis[2].len()) % axis[1].len();
+        let ix = k % axis[2].len();
+        let off = [axis[0][iz], axis[1][iy], axis[2][ix]];
+        let a_dist = off.iter().map(|o| o.abs()).max().unwrap_or(0);
+        if a_dist >= 1 && distances.iter().any(|&d| d as i64 == a_dist) {
+            out.push([off[0] as i32, off[1] as i32, off[2] as i32]);
         }
     }
     Ok(out)
@@ -387,6 +391,15 @@ mod tests {
             a.iter()
                 .all(|o| o[0].abs() <= 1 && o[1].abs().max(o[2].abs()) == 2)
         );
+        // A distance beyond the box gives no direction of its own (quickly, even when huge).
+        assert!(angles([2, 3, 3], &[1_000_000], None, false).is_err());
+        assert_eq!(
+            angles([2, 3, 3], &[1, 1_000_000], None, false).unwrap(),
+            angles([2, 3, 3], &[1], None, false).unwrap()
+        );
+        // A repeated distance makes build_angles wrap around: the 13 angles, then the 13 mirrored.
+        let twice = angles([5, 5, 5], &[1, 1], None, false).unwrap();
+        assert_eq!(twice, angles([5, 5, 5], &[1], None, true).unwrap());
         // A single voxel has no direction: error, not a panic.
         assert!(angles([1, 1, 1], &[1], None, false).is_err());
         assert!(angles([5, 5, 5], &[0], None, false).is_err());
