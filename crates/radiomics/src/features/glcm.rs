@@ -78,6 +78,10 @@ struct Angle {
     /// `p_{x-y}(k)`, index `k`, `k = 0..N_g-1`.
     p_diff: Vec<f64>,
     hxy: f64,
+    /// `HXY1 = −Σ p(i,j) log2(p_x(i) p_y(j) + ε)`.
+    hxy1: f64,
+    /// `HXY2 = −Σ p_x(i) p_y(j) log2(p_x(i) p_y(j) + ε)`.
+    hxy2: f64,
 }
 
 impl Glcm {
@@ -264,6 +268,31 @@ fn angle_coefficients(p: Vec<f64>, levels: &[f64], ng: usize) -> Angle {
             hxy -= v * (v + EPS).log2();
         }
     }
+    // HXY1 and HXY2 share the table log2(p_x(i) p_y(j) + ε); with p_x = p_y (symmetrical GLCM)
+    // it is symmetric, so half of it is enough. Terms with p_x(i) p_y(j) = 0 add nothing to
+    // HXY2 and have p(i,j) = 0, so they add nothing to HXY1 either.
+    let (mut hxy1, mut hxy2) = (0.0, 0.0);
+    let symmetric = px == py;
+    for i in 0..n {
+        if px[i] == 0.0 && !px[i].is_nan() {
+            continue;
+        }
+        let j0 = if symmetric { i } else { 0 };
+        for j in j0..n {
+            let q = px[i] * py[j];
+            if q == 0.0 {
+                continue;
+            }
+            let l = (q + EPS).log2();
+            if symmetric && j != i {
+                hxy1 -= (p[i * n + j] + p[j * n + i]) * l;
+                hxy2 -= 2.0 * q * l;
+            } else {
+                hxy1 -= p[i * n + j] * l;
+                hxy2 -= q * l;
+            }
+        }
+    }
     Angle {
         p,
         px,
@@ -273,6 +302,8 @@ fn angle_coefficients(p: Vec<f64>, levels: &[f64], ng: usize) -> Angle {
         p_sum,
         p_diff,
         hxy,
+        hxy1,
+        hxy2,
     }
 }
 
@@ -382,19 +413,9 @@ fn entropy(v: &[f64]) -> f64 {
 /// IMC1 = (HXY − HXY1) / max(HX, HY), with HX = −Σ p_x log2(p_x + ε), HY likewise,
 /// HXY1 = −Σ_i Σ_j p(i,j) log2(p_x(i) p_y(j) + ε); 0 for an angle where max(HX, HY) = 0.
 pub fn imc1(g: &Glcm) -> f64 {
-    let n = g.n();
     g.mean(|a| {
-        let hx = entropy(&a.px);
-        let hy = entropy(&a.py);
-        let mut hxy1 = 0.0;
-        for i in 0..n {
-            for j in 0..n {
-                let v = a.p[i * n + j];
-                if v != 0.0 {
-                    hxy1 -= v * (a.px[i] * a.py[j] + EPS).log2();
-                }
-            }
-        }
+        let (hx, hy) = (entropy(&a.px), entropy(&a.py));
+        // numpy.fmax: NaN only when both are NaN.
         let div = if hx.is_nan() {
             hy
         } else if hy.is_nan() {
@@ -405,7 +426,7 @@ pub fn imc1(g: &Glcm) -> f64 {
         if div == 0.0 {
             0.0
         } else {
-            (a.hxy - hxy1) / div
+            (a.hxy - a.hxy1) / div
         }
     })
 }
@@ -414,18 +435,11 @@ pub fn imc1(g: &Glcm) -> f64 {
 /// 0 for an angle where HXY2 = HXY.
 pub fn imc2(g: &Glcm) -> f64 {
     g.mean(|a| {
-        let mut hxy2 = 0.0;
-        for &x in &a.px {
-            for &y in &a.py {
-                let q = x * y;
-                hxy2 -= q * (q + EPS).log2();
-            }
-        }
-        if hxy2 == a.hxy {
+        if a.hxy2 == a.hxy {
             0.0
         } else {
             // A negative radicand gives NaN (numpy), which the mean over angles skips.
-            (1.0 - std::f64::consts::E.powf(-2.0 * (hxy2 - a.hxy))).sqrt()
+            (1.0 - std::f64::consts::E.powf(-2.0 * (a.hxy2 - a.hxy))).sqrt()
         }
     })
 }
