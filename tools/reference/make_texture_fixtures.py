@@ -13,6 +13,10 @@ Two families of cases:
   64, force2D, each weightingNorm, distances [1, 2], gldm_a 1, symmetricalGLCM false, ...). The
   `default` case is checked here against shared/data/pyradiomics/reference/brain1_default.csv
   (the full extractor's output), which must agree exactly.
+* `synthetic_<name>`: small hand-made arrays (a 3x3 image checked by hand in the Rust tests,
+  flat regions, ROIs without neighbour pairs, gaps between gray levels, a random 6x5x4 volume
+  with several settings, a single voxel that pyradiomics refuses); for some of them the
+  processed matrices (P_glcm, P_glrlm, P_glszm, P_gldm, P_ngtdm) are dumped as well.
 * `baseline_<column>`: every brain1/brain2 column of pyradiomics' official baseline CSVs
   (data/baseline/baseline_<class>.csv), loaded exactly as pyradiomics' tests/testUtils.py does
   (loadImage with the column's settings, checkMask, resegmentation, crop without padding).
@@ -164,9 +168,32 @@ def rle(bins, mask):
     return out
 
 
-def run_classes(image, mask, settings):
-    """Discretised array (numpy z, y, x), mask and the features of the five classes."""
+# Synthetic cases whose processed matrices are dumped too (small: a few levels).
+MATRIX_CASES = {'hand3x3', 'gaps_1_3_7', 'random6x5x4', 'random6x5x4_manhattan', 'random6x5x4_asym',
+                'random6x5x4_2d_y'}
+
+
+def matrices_of(name, fc):
+    """pyradiomics' processed matrix of one class (the state its features are computed from)."""
+    if name == 'glcm':  # (1, Ng, Ng, Na) normalised -> [angle][i][j]
+        return {'p': numpy.transpose(fc.P_glcm[0], (2, 0, 1)).tolist()}
+    if name == 'glrlm':  # (1, Ng, Nr, Na) counts -> [angle][i][j], with the run lengths kept
+        return {'p': numpy.transpose(fc.P_glrlm[0], (2, 0, 1)).tolist(),
+                'j': fc.coefficients['jvector'].tolist()}
+    if name == 'glszm':  # (1, Ng, Ns) counts, with the zone sizes kept
+        return {'p': fc.P_glszm[0].tolist(), 'j': fc.coefficients['jvector'].tolist()}
+    if name == 'gldm':  # (1, Ng, Nd) counts, with the dependence sizes kept
+        return {'p': fc.P_gldm[0].tolist(), 'j': fc.coefficients['jvector'].tolist()}
+    if name == 'ngtdm':  # (1, Ng, 3): n_i, s_i, gray level
+        return {'p': fc.P_ngtdm[0].tolist()}
+    raise KeyError(name)
+
+
+def run_classes(image, mask, settings, with_matrices=False):
+    """Discretised array (numpy z, y, x), mask, the features of the five classes and optionally
+    their processed matrices."""
     values = {}
+    matrices = {}
     binned = None
     roi_mask = None
     for name, cls in CLASSES.items():
@@ -178,7 +205,9 @@ def run_classes(image, mask, settings):
             assert numpy.array_equal(binned, arr) and numpy.array_equal(roi_mask, fc.maskArray)
         fc.execute()
         values[name] = {k: (None if numpy.isnan(float(v)) else float(v)) for k, v in fc.featureValues.items()}
-    return binned, roi_mask, values
+        if with_matrices:
+            matrices[name] = matrices_of(name, fc)
+    return binned, roi_mask, values, matrices
 
 
 def texture_settings(settings):
@@ -221,10 +250,11 @@ def main():
     rois = {}
     cases = []
 
-    def add(name, case, settings, baseline_column=None, images=None):
+    def add(name, case, settings, baseline_column=None, images=None, with_matrices=False):
         image, mask = images if images else load_case(args.data, case, settings)
+        matrices = None
         try:
-            binned, roi_mask, values = run_classes(image, mask, settings)
+            binned, roi_mask, values, matrices = run_classes(image, mask, settings, with_matrices)
             error = None
         except Exception as e:  # pyradiomics refuses the input: record what it says
             error = '%s: %s' % (type(e).__name__, e)
@@ -255,6 +285,7 @@ def main():
             'settings': texture_settings(settings),
             'features': values,
             'error': error,
+            'matrices': matrices or None,
         })
         print('%-36s roi %s  %d voxels  %d levels' % (name, roi_name, rois[roi_name]['n_voxels'],
                                                     rois[roi_name]['n_levels']), file=sys.stderr)
@@ -276,7 +307,8 @@ def main():
         image.SetSpacing(spacing)
         label = sitk.GetImageFromArray(mask.astype(numpy.uint32))
         label.SetSpacing(spacing)
-        add('synthetic_%s' % name, 'synthetic', settings, images=(image, label))
+        add('synthetic_%s' % name, 'synthetic', settings, images=(image, label),
+            with_matrices=name in MATRIX_CASES)
 
     doc = {
         'description': 'pyradiomics texture-class inputs (discretised, cropped ROI) and outputs; '

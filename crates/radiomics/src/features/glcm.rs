@@ -96,8 +96,8 @@ impl Glcm {
     }
 
     /// The normalised matrix of angle `a`, row-major `n_levels x n_levels`.
-    pub fn matrix(&self, a: usize) -> &[f64] {
-        &self.angles[a].p
+    pub fn matrix(&self, a: usize) -> Option<&[f64]> {
+        self.angles.get(a).map(|x| x.p.as_slice())
     }
 
     fn mean(&self, f: impl Fn(&Angle) -> f64) -> f64 {

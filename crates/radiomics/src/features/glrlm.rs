@@ -64,8 +64,8 @@ impl Glrlm {
     }
 
     /// The run-length counts of angle `a`, row-major `levels x run_lengths`.
-    pub fn matrix(&self, a: usize) -> &[f64] {
-        &self.angles[a].p
+    pub fn matrix(&self, a: usize) -> Option<&[f64]> {
+        self.angles.get(a).map(|x| x.p.as_slice())
     }
 
     fn mean(&self, f: impl Fn(&Angle) -> f64) -> f64 {

@@ -50,6 +50,26 @@ pub struct Case {
     /// class -> feature -> value (None = NaN)
     #[serde(default)]
     pub features: BTreeMap<String, BTreeMap<String, Option<f64>>>,
+    /// class -> pyradiomics' processed matrix, for some synthetic cases.
+    #[serde(default)]
+    pub matrices: Option<BTreeMap<String, Matrix>>,
+}
+
+#[derive(Deserialize)]
+pub struct Matrix {
+    /// Nested lists as pyradiomics' array (see make_texture_fixtures.py, `matrices_of`).
+    pub p: serde_json::Value,
+    /// The kept run lengths / zone sizes / dependence sizes, where the class has them.
+    pub j: Option<Vec<f64>>,
+}
+
+/// Flattens nested JSON lists of numbers (row-major).
+pub fn flatten(v: &serde_json::Value) -> Vec<f64> {
+    match v {
+        serde_json::Value::Array(a) => a.iter().flat_map(flatten).collect(),
+        serde_json::Value::Number(n) => vec![n.as_f64().expect("number")],
+        other => panic!("unexpected {other}"),
+    }
 }
 
 pub fn load() -> Fixture {
