@@ -112,6 +112,13 @@ def synthetic_cases():
     case('line_no_pairs', [[1, 5, 2]], mask=[[1, 0, 1]])
     case('two_voxels_flat', [[4, 4]])
     case('two_voxels_diagonal', [[1, 9], [9, 2]], mask=[[1, 0], [0, 1]])
+    # Two slices whose ROI parts do not overlap in-plane: every z-moving line crosses at most
+    # one ROI voxel, so pyradiomics empties those GLRLM angles (and they have no GLCM pair).
+    off_vals = numpy.array([[[1, 5, 5], [1, 5, 5], [2, 5, 5]], [[5, 5, 2], [5, 5, 2], [5, 5, 1]]], dtype=float)
+    off_mask = numpy.zeros((2, 3, 3), dtype=numpy.uint8)
+    off_mask[0, :, 0] = 1
+    off_mask[1, :, 2] = 1
+    case('offset_slices', off_vals, mask=off_mask)
     gaps = rng.choice([1.0, 3.0, 7.0], size=(3, 4, 4))
     gaps_mask = (rng.rand(3, 4, 4) < 0.8).astype(numpy.uint8)
     gaps_mask[0, 0, 0] = 1
@@ -169,7 +176,7 @@ def rle(bins, mask):
 
 
 # Synthetic cases whose processed matrices are dumped too (small: a few levels).
-MATRIX_CASES = {'hand3x3', 'gaps_1_3_7', 'random6x5x4', 'random6x5x4_manhattan', 'random6x5x4_asym',
+MATRIX_CASES = {'hand3x3', 'offset_slices', 'gaps_1_3_7', 'random6x5x4', 'random6x5x4_manhattan', 'random6x5x4_asym',
                 'random6x5x4_2d_y'}
 
 

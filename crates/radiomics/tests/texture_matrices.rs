@@ -75,5 +75,5 @@ fn processed_matrices_equal_pyradiomics() {
             .collect();
         assert_close(&got, &flatten(&m["ngtdm"].p), &format!("{name} ngtdm"));
     }
-    assert_eq!(cases, 6, "synthetic cases with matrices");
+    assert_eq!(cases, 7, "synthetic cases with matrices");
 }

@@ -60,9 +60,14 @@ fn texture_features_equal_pyradiomics_3_1_0() {
                     Some(0.0) => v.abs() <= 1e-9,
                     // A value that is 0 up to rounding (e.g. ClusterShade of a checkerboard,
                     // -1.4e-17 in pyradiomics) is compared absolutely.
+                    // MCC of a GLCM whose second eigenvalue is exactly 0 (independent i and j,
+                    // e.g. a uniform 2x2 matrix): pyradiomics returns sqrt of LAPACK's rounding
+                    // residue (7.45e-9 = sqrt(5.55e-17)), we return ~0; both are 0 up to rounding.
+                    Some(w) if name == "MCC" && w.abs() < 1e-7 => v.abs() < 1e-7,
                     Some(w) => rel_diff(*v, w) <= 1e-6 || (v - w).abs() <= 1e-12,
                 };
-                if let Some(w) = w.filter(|w| w.abs() > 1e-12) {
+                if let Some(w) = w.filter(|w| w.abs() > 1e-12 && !(name == "MCC" && w.abs() < 1e-7))
+                {
                     let d = rel_diff(*v, w);
                     let e = worst.entry(class).or_insert((0.0, String::new()));
                     if d > e.0 || d.is_nan() {
@@ -89,5 +94,5 @@ fn texture_features_equal_pyradiomics_3_1_0() {
         failures.join("\n")
     );
     assert_eq!(checked, (fx.cases.len() - refused) * 75);
-    assert!(fx.cases.len() >= 60 && refused == 1);
+    assert!(fx.cases.len() >= 65 && refused == 1);
 }
