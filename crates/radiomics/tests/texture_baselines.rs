@@ -1,4 +1,4 @@
-//! pyradiomics' official texture baselines (tests/data/baseline_<class>.csv, all brain1/brain2
+//! pyradiomics' official texture baselines (tests/data/pyradiomics/baseline_<class>.csv, all brain1/brain2
 //! columns: plain, 2d, FBN, combined, flatRegion, normalization, resampling, resegmentation).
 //! Each column's discretised ROI, as pyradiomics 3.1.0 prepares it for that column's settings
 //! (tests/testUtils.py's loading), comes from tests/fixtures/texture_pyradiomics.json.
@@ -16,7 +16,7 @@ use common::{CLASSES, load, rel_diff, run_class};
 /// column -> feature name (`original_<class>_<Feature>`) -> baseline value
 fn read_baseline(class: &str) -> BTreeMap<String, BTreeMap<String, f64>> {
     let path = format!(
-        "{}/tests/data/baseline_{class}.csv",
+        "{}/tests/data/pyradiomics/baseline_{class}.csv",
         env!("CARGO_MANIFEST_DIR")
     );
     let mut rd = csv::Reader::from_path(&path).expect("baseline present");
