@@ -5,7 +5,7 @@
 //! group 1:
 //! O₁ − E₁ = Σ_k (d_1k − d_k n_1k / n_k),
 //! V = Σ_k d_k (n_1k/n_k)(1 − n_1k/n_k)(n_k − d_k)/(n_k − 1),
-//! χ² = (O₁ − E₁)² / V, p = P(χ²₁ > χ²).
+//! χ² = (O₁ − E₁)² / V, p = P(χ²₁ > χ²). With V = 0, χ² = 0 and p = 1, as lifelines reports.
 
 use crate::special::chi2_sf;
 use crate::{Result, StatsError, check_finite, check_len, check_nonempty};
@@ -68,10 +68,9 @@ pub fn logrank_test(time_a: &[f64], event_a: &[bool], time_b: &[f64], event_b: &
     if !any_event {
         return Err(StatsError::NoEvents);
     }
-    if v <= 0.0 {
-        return Err(StatsError::TooFew("the log-rank variance is zero (no event while both groups are at risk)".into()));
-    }
-    let statistic = o_minus_e * o_minus_e / v;
+    // No event while both groups were at risk: the variance is zero and lifelines (which inverts
+    // the variance with a pseudo-inverse) reports a statistic of 0, p = 1. We do the same.
+    let statistic = if v > 0.0 { o_minus_e * o_minus_e / v } else { 0.0 };
     Ok(LogRank { statistic, p_value: chi2_sf(statistic, 1.0) })
 }
 
