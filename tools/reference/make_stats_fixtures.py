@@ -253,8 +253,102 @@ def lasso():
     write("lasso.json", {"cases": cases})
 
 
+# ---------------------------------------------------------------- CLI (`gliofuse evaluate`)
+CLI_OUT = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "gliofuse", "tests", "fixtures")
+
+
+def cls_figures(y, P, binary):
+    if binary:
+        s = P[:, 1]
+        pred = (s >= 0.5).astype(int)
+        p, r, f, _ = metrics.precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
+        extra = {"auc": metrics.roc_auc_score(y, s), "ap": metrics.average_precision_score(y, s),
+                 "precision": p, "recall": r, "f1": f}
+    else:
+        pred = P.argmax(1)
+        k = P.shape[1]
+        extra = {"auc_macro": metrics.roc_auc_score(y, P, multi_class="ovr", average="macro"),
+                 "auc_micro": metrics.roc_auc_score(y, P, multi_class="ovr", average="micro"),
+                 "ap_macro": metrics.average_precision_score(np.eye(k)[y], P, average="macro"),
+                 "ap_micro": metrics.average_precision_score(np.eye(k)[y], P, average="micro"),
+                 "f1_macro": metrics.f1_score(y, pred, average="macro", zero_division=0)}
+    base = {"n": int(len(y)), "accuracy": metrics.accuracy_score(y, pred),
+            "kappa": metrics.cohen_kappa_score(y, pred),
+            "kappa_linear": metrics.cohen_kappa_score(y, pred, weights="linear"),
+            "kappa_quadratic": metrics.cohen_kappa_score(y, pred, weights="quadratic")}
+    return {**base, **{k: float(v) for k, v in extra.items()}}
+
+
+def surv_figures(time, event, risk):
+    y = Surv.from_arrays(event, time)
+    high = risk > np.median(risk)
+    lr = logrank_test(time[high], time[~high], event[high], event[~high])
+    return {"n": int(len(time)), "events": int(event.sum()),
+            "c_index": concordance_index(time, -risk, event),
+            "c_index_uno": float(concordance_index_ipcw(y, y, risk)[0]),
+            "logrank_p": float(lr.p_value)}
+
+
+def cli():
+    import pandas as pd
+    os.makedirs(CLI_OUT, exist_ok=True)
+
+    def mean(v):  # sum in row order, then divide (as the CLI; pandas' Kahan mean may differ in the last bit)
+        return float(np.sum(v.to_numpy())) / len(v)
+    expected = {}
+    # binary, 3 ROIs per patient on average
+    n_pat = 40
+    pat = np.repeat([f"P{i:02d}" for i in range(n_pat)], RNG.integers(1, 5, n_pat))
+    ylab = {p: int(RNG.random() < 0.4) for p in np.unique(pat)}
+    y = np.array([ylab[p] for p in pat])
+    s = np.round(np.clip(0.5 + 0.3 * (y - 0.5) + 0.3 * RNG.standard_normal(len(y)), 0, 1), 2)
+    df = pd.DataFrame({"id": [f"roi{i}" for i in range(len(y))], "patient": pat, "label": y, "score": s})
+    df.to_csv(os.path.join(CLI_OUT, "binary.csv"), index=False)
+    g = df.groupby("patient").agg(label=("label", "first"), score=("score", mean))
+    expected["binary"] = {
+        "roi": cls_figures(y, np.c_[1 - s, s], True),
+        "patient": cls_figures(g["label"].to_numpy(), np.c_[1 - g["score"], g["score"]], True)}
+    # three grades
+    classes = ["II", "III", "IV"]
+    pat = np.repeat([f"P{i:02d}" for i in range(n_pat)], RNG.integers(1, 5, n_pat))
+    ylab = {p: int(RNG.integers(0, 3)) for p in np.unique(pat)}
+    y = np.array([ylab[p] for p in pat])
+    logits = 1.5 * np.eye(3)[y] + RNG.standard_normal((len(y), 3))
+    P = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    counts = np.floor(P * 100)
+    counts[:, -1] = 100 - counts[:, :-1].sum(1)
+    P = counts / 100
+    df = pd.DataFrame({"id": [f"roi{i}" for i in range(len(y))], "patient": pat,
+                       "label": [classes[v] for v in y],
+                       **{f"prob_{c}": P[:, j] for j, c in enumerate(classes)}})
+    df.to_csv(os.path.join(CLI_OUT, "grades.csv"), index=False)
+    df["y"] = y
+    g = df.groupby("patient").agg(y=("y", "first"), **{f"prob_{c}": (f"prob_{c}", mean) for c in classes})
+    expected["grades"] = {
+        "roi": cls_figures(y, P, False),
+        "patient": cls_figures(g["y"].to_numpy(), g[[f"prob_{c}" for c in classes]].to_numpy(), False)}
+    # survival, 1-3 slides per case
+    n_case = 60
+    case = np.repeat([f"C{i:02d}" for i in range(n_case)], RNG.integers(1, 4, n_case))
+    ct, ce, _ = survival_case(n_case, 0, 2, 0.3)
+    idx = np.array([int(c[1:]) for c in case])
+    risk = np.round(RNG.standard_normal(len(case)) - 0.05 * ct[idx], 3)
+    df = pd.DataFrame({"id": [f"slide{i}" for i in range(len(case))], "case": case,
+                       "time": ct[idx], "event": ce[idx].astype(int), "risk": risk})
+    df.to_csv(os.path.join(CLI_OUT, "survival.csv"), index=False)
+    g = df.groupby("case").agg(time=("time", "first"), event=("event", "first"), risk=("risk", mean))
+    expected["survival"] = {
+        "row": surv_figures(df["time"].to_numpy(), df["event"].to_numpy().astype(bool), risk),
+        "case": surv_figures(g["time"].to_numpy(), g["event"].to_numpy().astype(bool), g["risk"].to_numpy())}
+    path = os.path.join(CLI_OUT, "expected.json")
+    with open(path, "w") as f:
+        json.dump({"generator": "tools/reference/make_stats_fixtures.py", "versions": VERSIONS, **expected}, f, indent=1)
+    print(f"{path}: {os.path.getsize(path)} bytes")
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
+    cli()
     classification()
     survival()
     tests()

@@ -57,7 +57,7 @@ fn both_classes(metric: &'static str, y_true: &[bool]) -> Result<()> {
 /// `drop_intermediate=True`: collinear points are dropped.
 pub fn roc_curve(y_true: &[bool], score: &[f64]) -> Result<RocCurve> {
     check_len("labels", y_true.len(), score.len())?;
-    both_classes("the ROC curve", y_true)?;
+    both_classes("ROC AUC", y_true)?;
     let (mut fps, mut tps, mut thr) = binary_clf_curve(y_true, score)?;
     if fps.len() > 2 {
         // Keep the end points and every point where the curve bends.
