@@ -11,7 +11,9 @@ fn bin() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn expected() -> Value {
@@ -46,7 +48,11 @@ fn evaluate_json(kind: &str, csv: &str, extra: &[&str]) -> Value {
     args.extend_from_slice(extra);
     args.extend_from_slice(&["--json", out.to_str().unwrap()]);
     let o = run(&args);
-    assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("level"), "a table is printed: {stdout}");
     serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
@@ -54,7 +60,11 @@ fn evaluate_json(kind: &str, csv: &str, extra: &[&str]) -> Value {
 
 #[test]
 fn binary_classification_json_matches_sklearn() {
-    let got = evaluate_json("classification", "binary.csv", &["--patient-column", "patient"]);
+    let got = evaluate_json(
+        "classification",
+        "binary.csv",
+        &["--patient-column", "patient"],
+    );
     let want = expected();
     assert_figures(&got["roi"], &want["binary"]["roi"], "roi");
     assert_figures(&got["patient"], &want["binary"]["patient"], "patient");
@@ -66,7 +76,11 @@ fn binary_classification_json_matches_sklearn() {
 
 #[test]
 fn multiclass_classification_json_matches_sklearn() {
-    let got = evaluate_json("classification", "grades.csv", &["--patient-column", "patient"]);
+    let got = evaluate_json(
+        "classification",
+        "grades.csv",
+        &["--patient-column", "patient"],
+    );
     let want = expected();
     assert_figures(&got["roi"], &want["grades"]["roi"], "roi");
     assert_figures(&got["patient"], &want["grades"]["patient"], "patient");
@@ -93,7 +107,11 @@ fn bad(kind: &str, text: &str, extra: &[&str], needles: &[&str]) {
     args.extend_from_slice(&["--json", json.to_str().unwrap()]);
     let o = run(&args);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "exit code for {needles:?}; stderr: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "exit code for {needles:?}; stderr: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     assert!(err.starts_with("error: "), "{err}");
@@ -101,20 +119,69 @@ fn bad(kind: &str, text: &str, extra: &[&str], needles: &[&str]) {
     for n in needles {
         assert!(err.contains(n), "expected '{n}' in: {err}");
     }
-    assert_eq!(std::fs::read_to_string(&json).unwrap(), "previous", "an earlier output is left alone");
+    assert_eq!(
+        std::fs::read_to_string(&json).unwrap(),
+        "previous",
+        "an earlier output is left alone"
+    );
 }
 
 #[test]
 fn classification_bad_inputs() {
-    bad("classification", "id,label\na,1\nb,0\n", &[], &["line 1", "column score", "missing column"]);
-    bad("classification", "id,score\na,0.1\nb,0.2\n", &[], &["line 1", "column label", "missing column 'label'"]);
-    bad("classification", "label,score\n1,0.1\n0,0.2\n", &[], &["line 1", "column id"]);
-    bad("classification", "id,label,score\na,1,0.3\nb,0,x\n", &[], &["line 3", "column score", "not a number"]);
-    bad("classification", "id,label,score\na,1,0.3\nb,0,\n", &[], &["line 3", "column score", "not a number"]);
-    bad("classification", "id,label,score\na,1,NaN\nb,0,0.2\n", &[], &["line 2", "column score", "NaN or infinite"]);
-    bad("classification", "id,label,score\na,1,0.3\nb,0,-inf\n", &[], &["line 3", "column score", "NaN or infinite"]);
-    bad("classification", "id,label,score\na,1,0.3\nb,1,0.2\nc,1,0.9\n", &[], &["lines 2-4", "column label", "only one class"]);
-    bad("classification", "id,label,score\na,1,0.3\nb,2,0.2\n", &[], &["line 3", "column label", "must be 0 or 1"]);
+    bad(
+        "classification",
+        "id,label\na,1\nb,0\n",
+        &[],
+        &["line 1", "column score", "missing column"],
+    );
+    bad(
+        "classification",
+        "id,score\na,0.1\nb,0.2\n",
+        &[],
+        &["line 1", "column label", "missing column 'label'"],
+    );
+    bad(
+        "classification",
+        "label,score\n1,0.1\n0,0.2\n",
+        &[],
+        &["line 1", "column id"],
+    );
+    bad(
+        "classification",
+        "id,label,score\na,1,0.3\nb,0,x\n",
+        &[],
+        &["line 3", "column score", "not a number"],
+    );
+    bad(
+        "classification",
+        "id,label,score\na,1,0.3\nb,0,\n",
+        &[],
+        &["line 3", "column score", "not a number"],
+    );
+    bad(
+        "classification",
+        "id,label,score\na,1,NaN\nb,0,0.2\n",
+        &[],
+        &["line 2", "column score", "NaN or infinite"],
+    );
+    bad(
+        "classification",
+        "id,label,score\na,1,0.3\nb,0,-inf\n",
+        &[],
+        &["line 3", "column score", "NaN or infinite"],
+    );
+    bad(
+        "classification",
+        "id,label,score\na,1,0.3\nb,1,0.2\nc,1,0.9\n",
+        &[],
+        &["lines 2-4", "column label", "only one class"],
+    );
+    bad(
+        "classification",
+        "id,label,score\na,1,0.3\nb,2,0.2\n",
+        &[],
+        &["line 3", "column label", "must be 0 or 1"],
+    );
     bad(
         "classification",
         "id,label,prob_a,prob_b,prob_c\nr,a,0.2,0.3,0.5\ns,d,0.2,0.3,0.5\n",
@@ -127,9 +194,24 @@ fn classification_bad_inputs() {
         &[],
         &["column label", "class 2 never occurs"],
     );
-    bad("classification", "id,label,score\na,1,0.3\nb,0\n", &[], &["line 3", "fields"]);
-    bad("classification", "id,label,score\n", &[], &["line 2", "no data rows"]);
-    bad("classification", "id,label,score\na,1,0.3\nb,0,0.2\n", &["--patient-column", "patient"], &["line 1", "column patient", "missing column"]);
+    bad(
+        "classification",
+        "id,label,score\na,1,0.3\nb,0\n",
+        &[],
+        &["line 3", "fields"],
+    );
+    bad(
+        "classification",
+        "id,label,score\n",
+        &[],
+        &["line 2", "no data rows"],
+    );
+    bad(
+        "classification",
+        "id,label,score\na,1,0.3\nb,0,0.2\n",
+        &["--patient-column", "patient"],
+        &["line 1", "column patient", "missing column"],
+    );
     bad(
         "classification",
         "id,patient,label,score\na,P1,1,0.3\nb,P1,0,0.2\nc,P2,0,0.1\n",
@@ -140,15 +222,60 @@ fn classification_bad_inputs() {
 
 #[test]
 fn survival_bad_inputs() {
-    bad("survival", "id,time,risk\na,1,0.3\n", &[], &["line 1", "column event", "missing column"]);
-    bad("survival", "id,time,event\na,1,1\n", &[], &["line 1", "column risk", "missing column"]);
-    bad("survival", "id,time,event,risk\na,1,1,0.3\nb,x,0,0.2\n", &[], &["line 3", "column time", "not a number"]);
-    bad("survival", "id,time,event,risk\na,1,1,0.3\nb,2,2,0.2\n", &[], &["line 3", "column event", "0 or 1"]);
-    bad("survival", "id,time,event,risk\na,1,1,nan\nb,2,0,0.2\n", &[], &["line 2", "column risk", "NaN or infinite"]);
-    bad("survival", "id,time,event,risk\na,1,1,0.3\nb,inf,0,0.2\n", &[], &["line 3", "column time", "NaN or infinite"]);
-    bad("survival", "id,time,event,risk\na,1,0,0.3\nb,2,0,0.2\n", &[], &["lines 2-3", "column event", "no events"]);
-    bad("survival", "id,time,event,risk\na,1,1,0.3\nb,1,1,0.2\n", &[], &["lines 2-3", "no comparable pairs"]);
-    bad("survival", "id,time,event,risk\na,-1,1,0.3\nb,2,0,0.2\n", &[], &["line 2", "column time", "negative"]);
+    bad(
+        "survival",
+        "id,time,risk\na,1,0.3\n",
+        &[],
+        &["line 1", "column event", "missing column"],
+    );
+    bad(
+        "survival",
+        "id,time,event\na,1,1\n",
+        &[],
+        &["line 1", "column risk", "missing column"],
+    );
+    bad(
+        "survival",
+        "id,time,event,risk\na,1,1,0.3\nb,x,0,0.2\n",
+        &[],
+        &["line 3", "column time", "not a number"],
+    );
+    bad(
+        "survival",
+        "id,time,event,risk\na,1,1,0.3\nb,2,2,0.2\n",
+        &[],
+        &["line 3", "column event", "0 or 1"],
+    );
+    bad(
+        "survival",
+        "id,time,event,risk\na,1,1,nan\nb,2,0,0.2\n",
+        &[],
+        &["line 2", "column risk", "NaN or infinite"],
+    );
+    bad(
+        "survival",
+        "id,time,event,risk\na,1,1,0.3\nb,inf,0,0.2\n",
+        &[],
+        &["line 3", "column time", "NaN or infinite"],
+    );
+    bad(
+        "survival",
+        "id,time,event,risk\na,1,0,0.3\nb,2,0,0.2\n",
+        &[],
+        &["lines 2-3", "column event", "no events"],
+    );
+    bad(
+        "survival",
+        "id,time,event,risk\na,1,1,0.3\nb,1,1,0.2\n",
+        &[],
+        &["lines 2-3", "no comparable pairs"],
+    );
+    bad(
+        "survival",
+        "id,time,event,risk\na,-1,1,0.3\nb,2,0,0.2\n",
+        &[],
+        &["line 2", "column time", "negative"],
+    );
     bad(
         "survival",
         "id,case,time,event,risk\na,C1,1,1,0.3\nb,C1,2,1,0.2\nc,C2,3,0,0.1\n",
@@ -159,8 +286,16 @@ fn survival_bad_inputs() {
 
 #[test]
 fn missing_file_is_an_error_not_a_panic() {
-    let o = run(&["evaluate", "survival", "--predictions", "/nonexistent/preds.csv"]);
+    let o = run(&[
+        "evaluate",
+        "survival",
+        "--predictions",
+        "/nonexistent/preds.csv",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("/nonexistent/preds.csv") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("/nonexistent/preds.csv") && err.contains("cannot read"),
+        "{err}"
+    );
 }

@@ -30,7 +30,11 @@ impl SplitMix64 {
 /// k in 0..5000, shifted towards early times so that C is informative.
 pub fn data(n: usize) -> (Vec<f64>, Vec<bool>, Vec<f64>) {
     let mut g = SplitMix64(20260521);
-    let (mut t, mut e, mut r) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut t, mut e, mut r) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for _ in 0..n {
         let time = 1 + g.below(1000);
         let event = g.below(10) < 7;
@@ -62,6 +66,11 @@ fn main() {
             times[0], c.c_index
         );
     } else {
-        println!("harrell_c n={n}: median {:.3} ms, min {:.3} ms over {repeats} runs; C = {:.15}", median * 1e3, times[0] * 1e3, c.c_index);
+        println!(
+            "harrell_c n={n}: median {:.3} ms, min {:.3} ms over {repeats} runs; C = {:.15}",
+            median * 1e3,
+            times[0] * 1e3,
+            c.c_index
+        );
     }
 }

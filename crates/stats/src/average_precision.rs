@@ -36,7 +36,11 @@ pub fn precision_recall_curve(y_true: &[bool], score: &[f64]) -> Result<PrCurve>
     precision.push(1.0);
     recall.push(0.0);
     let thresholds = thr.into_iter().rev().collect();
-    Ok(PrCurve { precision, recall, thresholds })
+    Ok(PrCurve {
+        precision,
+        recall,
+        thresholds,
+    })
 }
 
 /// Binary average precision (`average_precision_score(y_true, score)`).
@@ -53,14 +57,21 @@ pub fn average_precision(y_true: &[bool], score: &[f64]) -> Result<f64> {
 /// Multiclass average precision (`average_precision_score(y, P, average=...)` with the labels
 /// binarised one-vs-rest). Macro = mean of the per-class APs (every class must occur);
 /// micro = AP of the flattened one-hot labels vs probabilities.
-pub fn average_precision_multiclass(labels: &[usize], probs: &[Vec<f64>], average: Average) -> Result<f64> {
+pub fn average_precision_multiclass(
+    labels: &[usize],
+    probs: &[Vec<f64>],
+    average: Average,
+) -> Result<f64> {
     let k = check_multiclass(labels, probs)?;
     match average {
         Average::Macro => {
             let mut s = 0.0;
             for (c, (y, p)) in ovr_columns(labels, probs, k).into_iter().enumerate() {
                 if !y.iter().any(|&b| b) {
-                    return Err(StatsError::MissingClass { metric: "average precision", class: c });
+                    return Err(StatsError::MissingClass {
+                        metric: "average precision",
+                        class: c,
+                    });
                 }
                 s += average_precision(&y, &p)?;
             }

@@ -21,7 +21,11 @@ pub struct BootstrapConfig {
 
 impl Default for BootstrapConfig {
     fn default() -> Self {
-        BootstrapConfig { n_resamples: 1000, confidence: 0.95, seed: 0 }
+        BootstrapConfig {
+            n_resamples: 1000,
+            confidence: 0.95,
+            seed: 0,
+        }
     }
 }
 
@@ -45,7 +49,12 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-fn interval(estimate: f64, mut vals: Vec<f64>, failed: usize, config: &BootstrapConfig) -> Result<ConfidenceInterval> {
+fn interval(
+    estimate: f64,
+    mut vals: Vec<f64>,
+    failed: usize,
+    config: &BootstrapConfig,
+) -> Result<ConfidenceInterval> {
     if vals.len() < 2 {
         return Err(StatsError::TooFew(format!(
             "only {} of {} bootstrap resamples gave a value",
@@ -75,7 +84,11 @@ fn check_config(config: &BootstrapConfig) -> Result<()> {
 }
 
 /// Resample the `n` rows with replacement `n_resamples` times.
-pub fn bootstrap_ci<F>(n: usize, config: BootstrapConfig, mut metric: F) -> Result<ConfidenceInterval>
+pub fn bootstrap_ci<F>(
+    n: usize,
+    config: BootstrapConfig,
+    mut metric: F,
+) -> Result<ConfidenceInterval>
 where
     F: FnMut(&[usize]) -> Result<f64>,
 {
@@ -103,7 +116,11 @@ where
 
 /// Cluster bootstrap: resample whole groups (patients) with replacement; the metric receives
 /// the rows of the drawn groups.
-pub fn bootstrap_ci_grouped<G: Ord, F>(groups: &[G], config: BootstrapConfig, mut metric: F) -> Result<ConfidenceInterval>
+pub fn bootstrap_ci_grouped<G: Ord, F>(
+    groups: &[G],
+    config: BootstrapConfig,
+    mut metric: F,
+) -> Result<ConfidenceInterval>
 where
     F: FnMut(&[usize]) -> Result<f64>,
 {

@@ -124,7 +124,12 @@ pub fn harrell_c(time: &[f64], event: &[bool], risk: &[f64]) -> Result<Concordan
         return Err(StatsError::NoComparablePairs);
     }
     let c_index = (conc as f64 + tied as f64 / 2.0) / pairs as f64;
-    Ok(Concordance { c_index, concordant: conc, tied_risk: tied, comparable: pairs })
+    Ok(Concordance {
+        c_index,
+        concordant: conc,
+        tied_risk: tied,
+        comparable: pairs,
+    })
 }
 
 /// Options of Uno's C (scikit-survival `concordance_index_ipcw` defaults).
@@ -139,7 +144,10 @@ pub struct UnoConfig {
 
 impl Default for UnoConfig {
     fn default() -> Self {
-        UnoConfig { tau: None, tied_tol: 1e-8 }
+        UnoConfig {
+            tau: None,
+            tied_tol: 1e-8,
+        }
     }
 }
 

@@ -48,12 +48,20 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 fn prf_of(tp: u64, fp: u64, fn_: u64) -> Prf {
     // F1 = 2 tp / (2 tp + fp + fn), as scikit-learn computes it.
-    Prf { precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn_), f1: ratio(2 * tp, 2 * tp + fp + fn_) }
+    Prf {
+        precision: ratio(tp, tp + fp),
+        recall: ratio(tp, tp + fn_),
+        f1: ratio(2 * tp, 2 * tp + fp + fn_),
+    }
 }
 
 /// Precision, recall and F1 of the positive class `pos_label`
 /// (`precision_recall_fscore_support(..., average="binary", pos_label=pos_label)`).
-pub fn precision_recall_f1_binary(y_true: &[usize], y_pred: &[usize], pos_label: usize) -> Result<Prf> {
+pub fn precision_recall_f1_binary(
+    y_true: &[usize],
+    y_pred: &[usize],
+    pos_label: usize,
+) -> Result<Prf> {
     check_nonempty("labels", y_true.len())?;
     check_len("predicted labels", y_pred.len(), y_true.len())?;
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
@@ -73,7 +81,11 @@ pub fn precision_recall_f1_binary(y_true: &[usize], y_pred: &[usize], pos_label:
 pub fn precision_recall_f1_macro(y_true: &[usize], y_pred: &[usize]) -> Result<Prf> {
     check_nonempty("labels", y_true.len())?;
     let labels = unique_labels(y_true, y_pred);
-    let mut acc = Prf { precision: 0.0, recall: 0.0, f1: 0.0 };
+    let mut acc = Prf {
+        precision: 0.0,
+        recall: 0.0,
+        f1: 0.0,
+    };
     for &l in &labels {
         let p = precision_recall_f1_binary(y_true, y_pred, l)?;
         acc.precision += p.precision;
@@ -81,5 +93,9 @@ pub fn precision_recall_f1_macro(y_true: &[usize], y_pred: &[usize]) -> Result<P
         acc.f1 += p.f1;
     }
     let k = labels.len() as f64;
-    Ok(Prf { precision: acc.precision / k, recall: acc.recall / k, f1: acc.f1 / k })
+    Ok(Prf {
+        precision: acc.precision / k,
+        recall: acc.recall / k,
+        f1: acc.f1 / k,
+    })
 }

@@ -16,7 +16,9 @@ pub struct KaplanMeier {
 }
 
 /// Distinct times with (events, censored, at risk) counts.
-fn counts(time: &[f64], event: &[bool]) -> Result<(Vec<f64>, Vec<u64>, Vec<u64>, Vec<u64>)> {
+type Counts = (Vec<f64>, Vec<u64>, Vec<u64>, Vec<u64>);
+
+fn counts(time: &[f64], event: &[bool]) -> Result<Counts> {
     check_nonempty("times", time.len())?;
     check_len("events", event.len(), time.len())?;
     check_finite("times", time)?;
@@ -29,7 +31,11 @@ fn counts(time: &[f64], event: &[bool]) -> Result<(Vec<f64>, Vec<u64>, Vec<u64>,
         let tk = time[order[k]];
         let (mut ev, mut ce) = (0u64, 0u64);
         while k < order.len() && time[order[k]] == tk {
-            if event[order[k]] { ev += 1 } else { ce += 1 }
+            if event[order[k]] {
+                ev += 1
+            } else {
+                ce += 1
+            }
             k += 1;
         }
         t.push(tk);
@@ -55,7 +61,12 @@ impl KaplanMeier {
                 s
             })
             .collect();
-        Ok(KaplanMeier { times, survival, n_at_risk: r, n_events: d })
+        Ok(KaplanMeier {
+            times,
+            survival,
+            n_at_risk: r,
+            n_events: d,
+        })
     }
 
     /// S(t): the curve's value at the last distinct time ≤ t (1 before the first time).
@@ -67,7 +78,11 @@ impl KaplanMeier {
     /// Median survival time: the first time where S(t) ≤ 0.5 (lifelines' `median_survival_time_`);
     /// `None` when the curve stays above 0.5.
     pub fn median(&self) -> Option<f64> {
-        self.times.iter().zip(&self.survival).find(|(_, s)| **s <= 0.5).map(|(t, _)| *t)
+        self.times
+            .iter()
+            .zip(&self.survival)
+            .find(|(_, s)| **s <= 0.5)
+            .map(|(t, _)| *t)
     }
 }
 
@@ -84,14 +99,21 @@ impl CensoringKm {
     pub fn fit(time: &[f64], event: &[bool]) -> Result<Self> {
         let (t, d, c, r) = counts(time, event)?;
         if c.iter().all(|&x| x == 0) {
-            return Ok(CensoringKm { prob: vec![1.0; t.len()], times: t });
+            return Ok(CensoringKm {
+                prob: vec![1.0; t.len()],
+                times: t,
+            });
         }
         let mut times = vec![f64::NEG_INFINITY];
         let mut prob = vec![1.0];
         let mut s = 1.0;
         for k in 0..t.len() {
             let at_risk = r[k] - d[k];
-            let ratio = if c[k] != 0 { c[k] as f64 / at_risk as f64 } else { 0.0 };
+            let ratio = if c[k] != 0 {
+                c[k] as f64 / at_risk as f64
+            } else {
+                0.0
+            };
             s *= 1.0 - ratio;
             times.push(t[k]);
             prob.push(s);

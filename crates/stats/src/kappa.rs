@@ -4,8 +4,8 @@
 //! labels, E = outer(column sums, row sums) / N, and w_ij = 1[i≠j] (unweighted), |i−j| (linear)
 //! or (i−j)² (quadratic), i and j being positions in the label list, as in scikit-learn.
 
-use crate::confusion::confusion_matrix;
 use crate::Result;
+use crate::confusion::confusion_matrix;
 
 /// Weighting of disagreements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,9 @@ pub fn cohen_kappa(y_true: &[usize], y_pred: &[usize], weights: KappaWeights) ->
     let (_labels, c) = confusion_matrix(y_true, y_pred)?;
     let k = c.len();
     let rows: Vec<f64> = c.iter().map(|r| r.iter().sum::<u64>() as f64).collect();
-    let cols: Vec<f64> = (0..k).map(|j| c.iter().map(|r| r[j]).sum::<u64>() as f64).collect();
+    let cols: Vec<f64> = (0..k)
+        .map(|j| c.iter().map(|r| r[j]).sum::<u64>() as f64)
+        .collect();
     let n: f64 = cols.iter().sum();
     let (mut num, mut den) = (0.0, 0.0);
     for i in 0..k {

@@ -25,7 +25,11 @@ pub struct LassoConfig {
 
 impl Default for LassoConfig {
     fn default() -> Self {
-        LassoConfig { alpha: 1.0, max_iter: 1000, tol: 1e-4 }
+        LassoConfig {
+            alpha: 1.0,
+            max_iter: 1000,
+            tol: 1e-4,
+        }
     }
 }
 
@@ -46,13 +50,22 @@ impl FittedLasso {
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>> {
         check_len("features", x.n_cols(), self.coef.len())?;
         Ok((0..x.n_rows())
-            .map(|i| x.row(i).iter().zip(&self.coef).map(|(a, b)| a * b).sum::<f64>() + self.intercept)
+            .map(|i| {
+                x.row(i)
+                    .iter()
+                    .zip(&self.coef)
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>()
+                    + self.intercept
+            })
             .collect())
     }
 
     /// Indices of the non-zero coefficients.
     pub fn support(&self) -> Vec<usize> {
-        (0..self.coef.len()).filter(|&j| self.coef[j] != 0.0).collect()
+        (0..self.coef.len())
+            .filter(|&j| self.coef[j] != 0.0)
+            .collect()
     }
 }
 
@@ -74,7 +87,12 @@ fn centre(x: &Matrix, y: &[f64], rows: &[usize]) -> Centred {
         cols.push(rows.iter().map(|&i| x.get(i, j) - m).collect());
         x_offset.push(m);
     }
-    Centred { cols, y: rows.iter().map(|&i| y[i] - y_offset).collect(), x_offset, y_offset }
+    Centred {
+        cols,
+        y: rows.iter().map(|&i| y[i] - y_offset).collect(),
+        x_offset,
+        y_offset,
+    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -89,7 +107,11 @@ fn soft(tmp: f64, alpha: f64, denom: f64) -> f64 {
 /// Duality gap, formulation A (beta = 0).
 fn gap_a(alpha: f64, w_l1: f64, r_norm2: f64, ry: f64, dual_norm: f64) -> f64 {
     let primal = 0.5 * r_norm2 + alpha * w_l1;
-    let scale = if dual_norm > alpha { alpha / dual_norm } else { 1.0 };
+    let scale = if dual_norm > alpha {
+        alpha / dual_norm
+    } else {
+        1.0
+    };
     let dual = -0.5 * (scale * scale) * r_norm2 + scale * ry;
     primal - dual
 }
@@ -101,7 +123,14 @@ struct CdOut {
 }
 
 /// Plain coordinate descent on centred columns (`enet_coordinate_descent`, beta = 0).
-fn cd_dense(w: &mut [f64], alpha: f64, cols: &[Vec<f64>], y: &[f64], max_iter: usize, tol0: f64) -> CdOut {
+fn cd_dense(
+    w: &mut [f64],
+    alpha: f64,
+    cols: &[Vec<f64>],
+    y: &[f64],
+    max_iter: usize,
+    tol0: f64,
+) -> CdOut {
     let p = cols.len();
     let norm2: Vec<f64> = cols.iter().map(|c| dot(c, c)).collect();
     let mut r: Vec<f64> = y.to_vec();
@@ -121,16 +150,30 @@ fn cd_dense(w: &mut [f64], alpha: f64, cols: &[Vec<f64>], y: &[f64], max_iter: u
         }
         let dual_norm = xta.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let w_l1: f64 = w.iter().map(|v| v.abs()).sum();
-        (gap_a(alpha, w_l1, dot(r, r), dot(r, y), dual_norm), dual_norm)
+        (
+            gap_a(alpha, w_l1, dot(r, r), dot(r, y), dual_norm),
+            dual_norm,
+        )
     };
     let (mut gap, mut dual_norm) = gap_fn(w, &r, &mut xta);
     if gap <= tol {
-        return CdOut { gap, n_iter: 0, converged: true };
+        return CdOut {
+            gap,
+            n_iter: 0,
+            converged: true,
+        };
     }
     let screening = alpha != 0.0;
     let mut excluded = vec![false; p];
     let mut active: Vec<usize> = (0..p).collect();
-    let screen = |w: &mut [f64], r: &mut [f64], excluded: &mut [bool], active: &mut Vec<usize>, xta: &[f64], dual_norm: f64, gap: f64, first: bool| {
+    let screen = |w: &mut [f64],
+                  r: &mut [f64],
+                  excluded: &mut [bool],
+                  active: &mut Vec<usize>,
+                  xta: &[f64],
+                  dual_norm: f64,
+                  gap: f64,
+                  first: bool| {
         active.clear();
         for j in 0..p {
             if first && norm2[j] == 0.0 {
@@ -158,12 +201,20 @@ fn cd_dense(w: &mut [f64], alpha: f64, cols: &[Vec<f64>], y: &[f64], max_iter: u
         }
     };
     if screening {
-        screen(w, &mut r, &mut excluded, &mut active, &xta, dual_norm, gap, true);
+        screen(
+            w,
+            &mut r,
+            &mut excluded,
+            &mut active,
+            &xta,
+            dual_norm,
+            gap,
+            true,
+        );
     }
     for n_iter in 0..max_iter {
         let (mut w_max, mut d_w_max) = (0.0f64, 0.0f64);
-        for a in 0..active.len() {
-            let j = active[a];
+        for &j in &active {
             if norm2[j] == 0.0 {
                 continue;
             }
@@ -182,18 +233,43 @@ fn cd_dense(w: &mut [f64], alpha: f64, cols: &[Vec<f64>], y: &[f64], max_iter: u
         if w_max == 0.0 || d_w_max / w_max <= d_w_tol || n_iter == max_iter - 1 {
             (gap, dual_norm) = gap_fn(w, &r, &mut xta);
             if gap <= tol {
-                return CdOut { gap, n_iter: n_iter + 1, converged: true };
+                return CdOut {
+                    gap,
+                    n_iter: n_iter + 1,
+                    converged: true,
+                };
             }
             if screening {
-                screen(w, &mut r, &mut excluded, &mut active, &xta, dual_norm, gap, false);
+                screen(
+                    w,
+                    &mut r,
+                    &mut excluded,
+                    &mut active,
+                    &xta,
+                    dual_norm,
+                    gap,
+                    false,
+                );
             }
         }
     }
-    CdOut { gap, n_iter: max_iter, converged: false }
+    CdOut {
+        gap,
+        n_iter: max_iter,
+        converged: false,
+    }
 }
 
 /// Coordinate descent on the Gram matrix Q = XᵀX, q = Xᵀy (`enet_coordinate_descent_gram`).
-fn cd_gram(w: &mut [f64], alpha: f64, qm: &[Vec<f64>], q: &[f64], y_norm2: f64, max_iter: usize, tol0: f64) -> CdOut {
+fn cd_gram(
+    w: &mut [f64],
+    alpha: f64,
+    qm: &[Vec<f64>],
+    q: &[f64],
+    y_norm2: f64,
+    max_iter: usize,
+    tol0: f64,
+) -> CdOut {
     let p = q.len();
     let mut qw: Vec<f64> = (0..p).map(|j| dot(&qm[j], w)).collect();
     let tol = tol0 * y_norm2;
@@ -213,12 +289,23 @@ fn cd_gram(w: &mut [f64], alpha: f64, qm: &[Vec<f64>], q: &[f64], y_norm2: f64, 
     };
     let (mut gap, mut dual_norm) = gap_fn(w, &qw, &mut xta);
     if (0.0..=tol).contains(&gap) {
-        return CdOut { gap, n_iter: 0, converged: true };
+        return CdOut {
+            gap,
+            n_iter: 0,
+            converged: true,
+        };
     }
     let screening = alpha != 0.0;
     let mut excluded = vec![false; p];
     let mut active: Vec<usize> = (0..p).collect();
-    let screen = |w: &mut [f64], qw: &mut [f64], excluded: &mut [bool], active: &mut Vec<usize>, xta: &[f64], dual_norm: f64, gap: f64, first: bool| {
+    let screen = |w: &mut [f64],
+                  qw: &mut [f64],
+                  excluded: &mut [bool],
+                  active: &mut Vec<usize>,
+                  xta: &[f64],
+                  dual_norm: f64,
+                  gap: f64,
+                  first: bool| {
         let radius = (2.0 * gap.abs()).sqrt() / alpha;
         active.clear();
         for j in 0..p {
@@ -247,12 +334,20 @@ fn cd_gram(w: &mut [f64], alpha: f64, qm: &[Vec<f64>], q: &[f64], y_norm2: f64, 
         }
     };
     if screening {
-        screen(w, &mut qw, &mut excluded, &mut active, &xta, dual_norm, gap, true);
+        screen(
+            w,
+            &mut qw,
+            &mut excluded,
+            &mut active,
+            &xta,
+            dual_norm,
+            gap,
+            true,
+        );
     }
     for n_iter in 0..max_iter {
         let (mut w_max, mut d_w_max) = (0.0f64, 0.0f64);
-        for a in 0..active.len() {
-            let j = active[a];
+        for &j in &active {
             if qm[j][j] == 0.0 {
                 continue;
             }
@@ -271,20 +366,41 @@ fn cd_gram(w: &mut [f64], alpha: f64, qm: &[Vec<f64>], q: &[f64], y_norm2: f64, 
         if w_max == 0.0 || d_w_max / w_max <= d_w_tol || n_iter == max_iter - 1 {
             (gap, dual_norm) = gap_fn(w, &qw, &mut xta);
             if gap <= tol {
-                return CdOut { gap, n_iter: n_iter + 1, converged: true };
+                return CdOut {
+                    gap,
+                    n_iter: n_iter + 1,
+                    converged: true,
+                };
             }
             if screening {
-                screen(w, &mut qw, &mut excluded, &mut active, &xta, dual_norm, gap, false);
+                screen(
+                    w,
+                    &mut qw,
+                    &mut excluded,
+                    &mut active,
+                    &xta,
+                    dual_norm,
+                    gap,
+                    false,
+                );
             }
         }
     }
-    CdOut { gap, n_iter: max_iter, converged: false }
+    CdOut {
+        gap,
+        n_iter: max_iter,
+        converged: false,
+    }
 }
 
 fn check_xy(x: &Matrix, y: &[f64]) -> Result<()> {
     check_len("targets", y.len(), x.n_rows())?;
     if x.n_rows() < 2 || x.n_cols() == 0 {
-        return Err(StatsError::TooFew(format!("{} samples x {} features for a LASSO fit", x.n_rows(), x.n_cols())));
+        return Err(StatsError::TooFew(format!(
+            "{} samples x {} features for a LASSO fit",
+            x.n_rows(),
+            x.n_cols()
+        )));
     }
     check_finite("features", x.as_slice())?;
     check_finite("targets", y)
@@ -294,15 +410,31 @@ impl LassoConfig {
     /// Fit on all rows (scikit-learn `Lasso(alpha).fit(X, y)`, `precompute=False`).
     pub fn fit(&self, x: &Matrix, y: &[f64]) -> Result<FittedLasso> {
         check_xy(x, y)?;
-        if !(self.alpha > 0.0) {
-            return Err(StatsError::InvalidParameter(format!("alpha must be > 0, got {}", self.alpha)));
+        if self.alpha.is_nan() || self.alpha <= 0.0 {
+            return Err(StatsError::InvalidParameter(format!(
+                "alpha must be > 0, got {}",
+                self.alpha
+            )));
         }
         let rows: Vec<usize> = (0..x.n_rows()).collect();
         let c = centre(x, y, &rows);
         let mut w = vec![0.0; x.n_cols()];
-        let out = cd_dense(&mut w, self.alpha * x.n_rows() as f64, &c.cols, &c.y, self.max_iter, self.tol);
+        let out = cd_dense(
+            &mut w,
+            self.alpha * x.n_rows() as f64,
+            &c.cols,
+            &c.y,
+            self.max_iter,
+            self.tol,
+        );
         let intercept = c.y_offset - dot(&c.x_offset, &w);
-        Ok(FittedLasso { coef: w, intercept, dual_gap: out.gap, n_iter: out.n_iter, converged: out.converged })
+        Ok(FittedLasso {
+            coef: w,
+            intercept,
+            dual_gap: out.gap,
+            n_iter: out.n_iter,
+            converged: out.converged,
+        })
     }
 }
 
@@ -319,7 +451,13 @@ pub struct LassoCvConfig {
 
 impl Default for LassoCvConfig {
     fn default() -> Self {
-        LassoCvConfig { n_alphas: 100, eps: 1e-3, n_folds: 5, max_iter: 1000, tol: 1e-4 }
+        LassoCvConfig {
+            n_alphas: 100,
+            eps: 1e-3,
+            n_folds: 5,
+            max_iter: 1000,
+            tol: 1e-4,
+        }
     }
 }
 
@@ -346,15 +484,25 @@ pub fn alpha_grid(x: &Matrix, y: &[f64], n_alphas: usize, eps: f64) -> Result<Ve
     check_xy(x, y)?;
     let rows: Vec<usize> = (0..x.n_rows()).collect();
     let c = centre(x, y, &rows);
-    let max_sq = c.cols.iter().map(|col| dot(col, &c.y).powi(2)).fold(0.0f64, f64::max);
+    let max_sq = c
+        .cols
+        .iter()
+        .map(|col| dot(col, &c.y).powi(2))
+        .fold(0.0f64, f64::max);
     let alpha_max = max_sq.sqrt() / x.n_rows() as f64;
     let resolution = 1e-15;
     if alpha_max <= resolution {
         return Ok(vec![resolution; n_alphas]);
     }
     let (ls, le) = (alpha_max.log10(), (alpha_max * eps).log10());
-    let step = if n_alphas > 1 { (le - ls) / (n_alphas - 1) as f64 } else { 0.0 };
-    let mut a: Vec<f64> = (0..n_alphas).map(|k| 10f64.powf(k as f64 * step + ls)).collect();
+    let step = if n_alphas > 1 {
+        (le - ls) / (n_alphas - 1) as f64
+    } else {
+        0.0
+    };
+    let mut a: Vec<f64> = (0..n_alphas)
+        .map(|k| 10f64.powf(k as f64 * step + ls))
+        .collect();
     a[0] = alpha_max;
     if n_alphas > 1 {
         a[n_alphas - 1] = alpha_max * eps;
@@ -368,7 +516,10 @@ impl LassoCvConfig {
         check_xy(x, y)?;
         let n = x.n_rows();
         if self.n_folds < 2 || self.n_folds > n {
-            return Err(StatsError::InvalidParameter(format!("{} folds for {n} samples", self.n_folds)));
+            return Err(StatsError::InvalidParameter(format!(
+                "{} folds for {n} samples",
+                self.n_folds
+            )));
         }
         let alphas = alpha_grid(x, y, self.n_alphas, self.eps)?;
         let p = x.n_cols();
@@ -379,7 +530,9 @@ impl LassoCvConfig {
             let n_train = fold.train.len() as f64;
             let gram = fold.train.len() > p;
             let (qm, q, y_norm2) = if gram {
-                let qm: Vec<Vec<f64>> = (0..p).map(|a| (0..p).map(|b| dot(&c.cols[a], &c.cols[b])).collect()).collect();
+                let qm: Vec<Vec<f64>> = (0..p)
+                    .map(|a| (0..p).map(|b| dot(&c.cols[a], &c.cols[b])).collect())
+                    .collect();
                 let q: Vec<f64> = c.cols.iter().map(|col| dot(col, &c.y)).collect();
                 (qm, q, dot(&c.y, &c.y))
             } else {
@@ -403,7 +556,10 @@ impl LassoCvConfig {
                 mse_path[a][f] = sse / fold.test.len() as f64;
             }
         }
-        let mean: Vec<f64> = mse_path.iter().map(|r| r.iter().sum::<f64>() / r.len() as f64).collect();
+        let mean: Vec<f64> = mse_path
+            .iter()
+            .map(|r| r.iter().sum::<f64>() / r.len() as f64)
+            .collect();
         let mut best = 0;
         for a in 1..mean.len() {
             if mean[a] < mean[best] {
@@ -411,7 +567,17 @@ impl LassoCvConfig {
             }
         }
         let alpha = alphas[best];
-        let model = LassoConfig { alpha, max_iter: self.max_iter, tol: self.tol }.fit(x, y)?;
-        Ok(FittedLassoCv { alpha, alphas, mse_path, model })
+        let model = LassoConfig {
+            alpha,
+            max_iter: self.max_iter,
+            tol: self.tol,
+        }
+        .fit(x, y)?;
+        Ok(FittedLassoCv {
+            alpha,
+            alphas,
+            mse_path,
+            model,
+        })
     }
 }

@@ -54,7 +54,11 @@ pub(crate) fn check_finite(what: &'static str, v: &[f64]) -> Result<()> {
 /// Fail when two inputs that describe the same samples differ in length.
 pub(crate) fn check_len(what: &'static str, got: usize, expected: usize) -> Result<()> {
     if got != expected {
-        return Err(StatsError::LengthMismatch { what, got, expected });
+        return Err(StatsError::LengthMismatch {
+            what,
+            got,
+            expected,
+        });
     }
     Ok(())
 }
@@ -79,7 +83,11 @@ impl Matrix {
     /// Build from row-major data; `data.len()` must be `n_rows * n_cols`.
     pub fn new(n_rows: usize, n_cols: usize, data: Vec<f64>) -> Result<Self> {
         check_len("matrix data", data.len(), n_rows * n_cols)?;
-        Ok(Matrix { n_rows, n_cols, data })
+        Ok(Matrix {
+            n_rows,
+            n_cols,
+            data,
+        })
     }
 
     /// Build from rows of equal length.
@@ -90,7 +98,11 @@ impl Matrix {
             check_len("matrix row", r.len(), n_cols)?;
             data.extend_from_slice(r);
         }
-        Ok(Matrix { n_rows: rows.len(), n_cols, data })
+        Ok(Matrix {
+            n_rows: rows.len(),
+            n_cols,
+            data,
+        })
     }
 
     pub fn n_rows(&self) -> usize {
@@ -122,7 +134,11 @@ impl Matrix {
         for &i in idx {
             data.extend_from_slice(self.row(i));
         }
-        Matrix { n_rows: idx.len(), n_cols: self.n_cols, data }
+        Matrix {
+            n_rows: idx.len(),
+            n_cols: self.n_cols,
+            data,
+        }
     }
 
     /// The columns listed in `idx`, in that order.
@@ -133,7 +149,11 @@ impl Matrix {
                 data.push(self.get(i, j));
             }
         }
-        Matrix { n_rows: self.n_rows, n_cols: idx.len(), data }
+        Matrix {
+            n_rows: self.n_rows,
+            n_cols: idx.len(),
+            data,
+        }
     }
 
     /// Row-major data.

@@ -18,7 +18,12 @@ pub struct LogRank {
 }
 
 /// Log-rank test between group A and group B.
-pub fn logrank_test(time_a: &[f64], event_a: &[bool], time_b: &[f64], event_b: &[bool]) -> Result<LogRank> {
+pub fn logrank_test(
+    time_a: &[f64],
+    event_a: &[bool],
+    time_b: &[f64],
+    event_b: &[bool],
+) -> Result<LogRank> {
     check_nonempty("group A", time_a.len())?;
     check_nonempty("group B", time_b.len())?;
     check_len("group A events", event_a.len(), time_a.len())?;
@@ -70,8 +75,15 @@ pub fn logrank_test(time_a: &[f64], event_a: &[bool], time_b: &[f64], event_b: &
     }
     // No event while both groups were at risk: the variance is zero and lifelines (which inverts
     // the variance with a pseudo-inverse) reports a statistic of 0, p = 1. We do the same.
-    let statistic = if v > 0.0 { o_minus_e * o_minus_e / v } else { 0.0 };
-    Ok(LogRank { statistic, p_value: chi2_sf(statistic, 1.0) })
+    let statistic = if v > 0.0 {
+        o_minus_e * o_minus_e / v
+    } else {
+        0.0
+    };
+    Ok(LogRank {
+        statistic,
+        p_value: chi2_sf(statistic, 1.0),
+    })
 }
 
 /// Median of `v` (mean of the two middle values for even length, as numpy).
@@ -81,7 +93,11 @@ pub fn median(v: &[f64]) -> Result<f64> {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     let m = s.len() / 2;
-    Ok(if s.len() % 2 == 1 { s[m] } else { (s[m - 1] + s[m]) / 2.0 })
+    Ok(if s.len() % 2 == 1 {
+        s[m]
+    } else {
+        (s[m - 1] + s[m]) / 2.0
+    })
 }
 
 /// Split at the median predicted risk (high risk = risk > median) and run the log-rank test
@@ -102,7 +118,9 @@ pub fn median_split_logrank(time: &[f64], event: &[bool], risk: &[f64]) -> Resul
         }
     }
     if ta.is_empty() || tb.is_empty() {
-        return Err(StatsError::TooFew("all risks are equal: the median split leaves one group empty".into()));
+        return Err(StatsError::TooFew(
+            "all risks are equal: the median split leaves one group empty".into(),
+        ));
     }
     logrank_test(&ta, &ea, &tb, &eb)
 }

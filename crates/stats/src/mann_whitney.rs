@@ -42,7 +42,11 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Result<MannWhitney> {
     let u2 = n1f * n2f - u1;
     let u = u1.max(u2);
     let has_ties = ties.iter().any(|&t| t > 1);
-    let method = if (n1 > 8 && n2 > 8) || has_ties { MwuMethod::Asymptotic } else { MwuMethod::Exact };
+    let method = if (n1 > 8 && n2 > 8) || has_ties {
+        MwuMethod::Asymptotic
+    } else {
+        MwuMethod::Exact
+    };
     let p = match method {
         MwuMethod::Exact => exact_sf(u.round() as usize, n1.min(n2), n1.max(n2)),
         MwuMethod::Asymptotic => {
@@ -55,7 +59,11 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Result<MannWhitney> {
             norm_sf((u - n1f * n2f / 2.0 - 0.5) / s)
         }
     };
-    Ok(MannWhitney { u1, p_value: (2.0 * p).clamp(0.0, 1.0), method })
+    Ok(MannWhitney {
+        u1,
+        p_value: (2.0 * p).clamp(0.0, 1.0),
+        method,
+    })
 }
 
 /// P(U' ≥ k) under the null, `m <= n` the sample sizes.
@@ -66,7 +74,11 @@ pub fn mann_whitney_u(x: &[f64], y: &[f64]) -> Result<MannWhitney> {
 fn exact_sf(k: usize, m: usize, n: usize) -> f64 {
     let mn = m * n;
     // By symmetry P(U ≥ k) = P(U ≤ mn − k); work on the lower half.
-    let (kc, use_cdf) = if k < mn - k { (k, false) } else { (mn - k, true) };
+    let (kc, use_cdf) = if k < mn - k {
+        (k, false)
+    } else {
+        (mn - k, true)
+    };
     let maxu = kc;
     let mut sigma = vec![0.0f64; maxu + 1];
     for d in 1..=m {

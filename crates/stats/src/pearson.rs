@@ -17,7 +17,10 @@ pub struct Pearson {
 pub fn pearson_r(x: &[f64], y: &[f64]) -> Result<f64> {
     check_len("second sample", y.len(), x.len())?;
     if x.len() < 2 {
-        return Err(StatsError::TooFew(format!("{} paired values; Pearson's r needs at least 2", x.len())));
+        return Err(StatsError::TooFew(format!(
+            "{} paired values; Pearson's r needs at least 2",
+            x.len()
+        )));
     }
     check_finite("first sample", x)?;
     check_finite("second sample", y)?;
@@ -45,9 +48,15 @@ pub fn pearson_r(x: &[f64], y: &[f64]) -> Result<f64> {
 pub fn pearson(x: &[f64], y: &[f64]) -> Result<Pearson> {
     let r = pearson_r(x, y)?;
     if x.len() == 2 {
-        return Ok(Pearson { r: r.round(), p_value: 1.0 });
+        return Ok(Pearson {
+            r: r.round(),
+            p_value: 1.0,
+        });
     }
     let ab = x.len() as f64 / 2.0 - 1.0;
     let p = 2.0 * beta_inc(ab, ab, (1.0 - r.abs()) / 2.0);
-    Ok(Pearson { r, p_value: p.min(1.0) })
+    Ok(Pearson {
+        r,
+        p_value: p.min(1.0),
+    })
 }

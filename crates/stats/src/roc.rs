@@ -47,8 +47,15 @@ pub(crate) fn binary_clf_curve(
 fn both_classes(metric: &'static str, y_true: &[bool]) -> Result<()> {
     let pos = y_true.iter().filter(|&&y| y).count();
     if pos == 0 || pos == y_true.len() {
-        let present = if pos == 0 { "only negatives" } else { "only positives" };
-        return Err(StatsError::SingleClass { metric, present: present.to_string() });
+        let present = if pos == 0 {
+            "only negatives"
+        } else {
+            "only positives"
+        };
+        return Err(StatsError::SingleClass {
+            metric,
+            present: present.to_string(),
+        });
     }
     Ok(())
 }
@@ -76,10 +83,18 @@ pub fn roc_curve(y_true: &[bool], score: &[f64]) -> Result<RocCurve> {
         thr = keep.iter().map(|&i| thr[i]).collect();
     }
     let (fmax, tmax) = (fps[fps.len() - 1], tps[tps.len() - 1]);
-    let fpr = std::iter::once(0.0).chain(fps.iter().map(|f| f / fmax)).collect();
-    let tpr = std::iter::once(0.0).chain(tps.iter().map(|t| t / tmax)).collect();
+    let fpr = std::iter::once(0.0)
+        .chain(fps.iter().map(|f| f / fmax))
+        .collect();
+    let tpr = std::iter::once(0.0)
+        .chain(tps.iter().map(|t| t / tmax))
+        .collect();
     let thresholds = std::iter::once(f64::INFINITY).chain(thr).collect();
-    Ok(RocCurve { fpr, tpr, thresholds })
+    Ok(RocCurve {
+        fpr,
+        tpr,
+        thresholds,
+    })
 }
 
 /// Trapezoidal area under a curve given by increasing `x` (`sklearn.metrics.auc`).
@@ -105,32 +120,57 @@ pub(crate) fn check_multiclass(labels: &[usize], probs: &[Vec<f64>]) -> Result<u
     check_len("probability rows", probs.len(), labels.len())?;
     let k = probs[0].len();
     if k < 2 {
-        return Err(StatsError::InvalidParameter(format!("{k} probability columns; at least 2 are needed")));
+        return Err(StatsError::InvalidParameter(format!(
+            "{k} probability columns; at least 2 are needed"
+        )));
     }
     for (i, row) in probs.iter().enumerate() {
         check_len("probability row", row.len(), k)?;
         if let Some(_j) = row.iter().position(|v| !v.is_finite()) {
-            return Err(StatsError::NonFinite { what: "probabilities", index: i });
+            return Err(StatsError::NonFinite {
+                what: "probabilities",
+                index: i,
+            });
         }
     }
     for (index, &label) in labels.iter().enumerate() {
         if label >= k {
-            return Err(StatsError::LabelOutOfRange { label, index, n_classes: k });
+            return Err(StatsError::LabelOutOfRange {
+                label,
+                index,
+                n_classes: k,
+            });
         }
     }
     Ok(k)
 }
 
 /// One-vs-rest binary problems: for each class, (is this class, its probability column).
-pub(crate) fn ovr_columns(labels: &[usize], probs: &[Vec<f64>], k: usize) -> Vec<(Vec<bool>, Vec<f64>)> {
+pub(crate) fn ovr_columns(
+    labels: &[usize],
+    probs: &[Vec<f64>],
+    k: usize,
+) -> Vec<(Vec<bool>, Vec<f64>)> {
     (0..k)
-        .map(|c| (labels.iter().map(|&l| l == c).collect(), probs.iter().map(|r| r[c]).collect()))
+        .map(|c| {
+            (
+                labels.iter().map(|&l| l == c).collect(),
+                probs.iter().map(|r| r[c]).collect(),
+            )
+        })
         .collect()
 }
 
 /// Flattened (micro) binary problem: the one-hot labels and the probabilities, row by row.
-pub(crate) fn micro_problem(labels: &[usize], probs: &[Vec<f64>], k: usize) -> (Vec<bool>, Vec<f64>) {
-    let y = labels.iter().flat_map(|&l| (0..k).map(move |c| l == c)).collect();
+pub(crate) fn micro_problem(
+    labels: &[usize],
+    probs: &[Vec<f64>],
+    k: usize,
+) -> (Vec<bool>, Vec<f64>) {
+    let y = labels
+        .iter()
+        .flat_map(|&l| (0..k).map(move |c| l == c))
+        .collect();
     let s = probs.iter().flat_map(|r| r.iter().copied()).collect();
     (y, s)
 }
@@ -154,7 +194,10 @@ pub fn roc_auc_ovr(labels: &[usize], probs: &[Vec<f64>], average: Average) -> Re
             let mut s = 0.0;
             for (c, (y, p)) in ovr_columns(labels, probs, k).into_iter().enumerate() {
                 if !y.iter().any(|&b| b) {
-                    return Err(StatsError::MissingClass { metric: "one-vs-rest AUC", class: c });
+                    return Err(StatsError::MissingClass {
+                        metric: "one-vs-rest AUC",
+                        class: c,
+                    });
                 }
                 s += roc_auc(&y, &p)?;
             }

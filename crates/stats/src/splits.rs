@@ -28,7 +28,9 @@ pub struct Fold {
 
 fn check_k(k: usize, units: usize, what: &str) -> Result<()> {
     if k < 2 {
-        return Err(StatsError::InvalidParameter(format!("{k} folds; at least 2 are needed")));
+        return Err(StatsError::InvalidParameter(format!(
+            "{k} folds; at least 2 are needed"
+        )));
     }
     if k > units {
         return Err(StatsError::TooFew(format!("{units} {what} for {k} folds")));
@@ -120,7 +122,12 @@ fn std_dev(v: &[f64]) -> f64 {
 /// groups are shuffled with the seed, then sorted by decreasing spread of their class counts,
 /// and each goes to the fold that minimises the mean over classes of the standard deviation of
 /// the per-fold class fractions (ties: the fold with fewest rows, then lowest index).
-pub fn stratified_group_kfold<G: Ord>(labels: &[usize], groups: &[G], k: usize, seed: u64) -> Result<Vec<Fold>> {
+pub fn stratified_group_kfold<G: Ord>(
+    labels: &[usize],
+    groups: &[G],
+    k: usize,
+    seed: u64,
+) -> Result<Vec<Fold>> {
     check_len("groups", groups.len(), labels.len())?;
     let g = group_rows(groups);
     check_k(k, g.len(), "groups")?;
@@ -155,14 +162,22 @@ pub fn stratified_group_kfold<G: Ord>(labels: &[usize], groups: &[G], k: usize, 
                 fold_counts[f][c] += counts[gi][c];
             }
             let spread = (0..nc)
-                .map(|c| std_dev(&(0..k).map(|h| fold_counts[h][c] / totals[c]).collect::<Vec<_>>()))
+                .map(|c| {
+                    std_dev(
+                        &(0..k)
+                            .map(|h| fold_counts[h][c] / totals[c])
+                            .collect::<Vec<_>>(),
+                    )
+                })
                 .sum::<f64>()
                 / nc as f64;
             for c in 0..nc {
                 fold_counts[f][c] -= counts[gi][c];
             }
             let cand = (spread, fold_rows[f], f);
-            if cand.0 < best.0 - 1e-12 || ((cand.0 - best.0).abs() <= 1e-12 && (cand.1, cand.2) < (best.1, best.2)) {
+            if cand.0 < best.0 - 1e-12
+                || ((cand.0 - best.0).abs() <= 1e-12 && (cand.1, cand.2) < (best.1, best.2))
+            {
                 best = cand;
             }
         }
@@ -197,15 +212,21 @@ pub fn train_val_test_by_patient<G: Ord>(
     seed: u64,
 ) -> Result<TrainValTest> {
     let (ft, fv, fs) = fractions;
-    if [ft, fv, fs].iter().any(|f| !(0.0..=1.0).contains(f)) || ((ft + fv + fs) - 1.0).abs() > 1e-9 {
-        return Err(StatsError::InvalidParameter(format!("split fractions {ft}/{fv}/{fs} must be in [0, 1] and sum to 1")));
+    if [ft, fv, fs].iter().any(|f| !(0.0..=1.0).contains(f)) || ((ft + fv + fs) - 1.0).abs() > 1e-9
+    {
+        return Err(StatsError::InvalidParameter(format!(
+            "split fractions {ft}/{fv}/{fs} must be in [0, 1] and sum to 1"
+        )));
     }
     if let Some(l) = labels {
         check_len("labels", l.len(), groups.len())?;
     }
     let g = group_rows(groups);
     if g.len() < 3 {
-        return Err(StatsError::TooFew(format!("{} patients for a train/val/test split", g.len())));
+        return Err(StatsError::TooFew(format!(
+            "{} patients for a train/val/test split",
+            g.len()
+        )));
     }
     let mut strata: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (gi, rows) in g.iter().enumerate() {
@@ -213,7 +234,11 @@ pub fn train_val_test_by_patient<G: Ord>(
         strata.entry(key).or_default().push(gi);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut out = TrainValTest { train: Vec::new(), val: Vec::new(), test: Vec::new() };
+    let mut out = TrainValTest {
+        train: Vec::new(),
+        val: Vec::new(),
+        test: Vec::new(),
+    };
     for members in strata.values_mut() {
         members.shuffle(&mut rng);
         let n = members.len() as f64;

@@ -11,7 +11,11 @@ pub fn load(name: &str) -> Value {
 }
 
 pub fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
 }
 
 pub fn usizes(v: &Value) -> Vec<usize> {
@@ -19,7 +23,11 @@ pub fn usizes(v: &Value) -> Vec<usize> {
 }
 
 pub fn bools(v: &Value) -> Vec<bool> {
-    v.as_array().expect("array").iter().map(|x| x.as_bool().expect("bool")).collect()
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_bool().expect("bool"))
+        .collect()
 }
 
 pub fn num(v: &Value) -> f64 {

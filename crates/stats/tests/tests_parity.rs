@@ -17,7 +17,11 @@ fn mann_whitney_matches_scipy() {
         let what = format!("mwu case {ci}");
         close(r.u1, num(&c["u1"]), 1e-12, &what);
         close(r.p_value, num(&c["p"]), 1e-9, &what);
-        let want = if c["method"] == "exact" { MwuMethod::Exact } else { MwuMethod::Asymptotic };
+        let want = if c["method"] == "exact" {
+            MwuMethod::Exact
+        } else {
+            MwuMethod::Asymptotic
+        };
         assert_eq!(r.method, want, "{what}");
         exact += usize::from(want == MwuMethod::Exact);
     }
@@ -30,7 +34,12 @@ fn pearson_matches_scipy() {
     for (ci, c) in fx["pearson"].as_array().unwrap().iter().enumerate() {
         let r = pearson(&f64s(&c["x"]), &f64s(&c["y"])).unwrap();
         close(r.r, num(&c["r"]), 1e-12, &format!("pearson case {ci} r"));
-        close(r.p_value, num(&c["p"]), 1e-9, &format!("pearson case {ci} p"));
+        close(
+            r.p_value,
+            num(&c["p"]),
+            1e-9,
+            &format!("pearson case {ci} p"),
+        );
     }
 }
 

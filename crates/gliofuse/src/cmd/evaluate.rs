@@ -95,7 +95,11 @@ impl Table {
         if rows.is_empty() {
             bail!("{name}: line 2: no data rows after the header");
         }
-        Ok(Table { path: name, headers, rows })
+        Ok(Table {
+            path: name,
+            headers,
+            rows,
+        })
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -117,15 +121,23 @@ impl Table {
     }
 
     fn at(&self, r: usize, c: usize) -> String {
-        format!("{}: line {}, column {}", self.path, self.rows[r].0, self.headers[c])
+        format!(
+            "{}: line {}, column {}",
+            self.path, self.rows[r].0, self.headers[c]
+        )
     }
 
     /// A finite number.
     fn number(&self, r: usize, c: usize) -> Result<f64> {
         let s = self.cell(r, c);
-        let v: f64 = s.parse().map_err(|_| anyhow!("{}: '{s}' is not a number", self.at(r, c)))?;
+        let v: f64 = s
+            .parse()
+            .map_err(|_| anyhow!("{}: '{s}' is not a number", self.at(r, c)))?;
         if !v.is_finite() {
-            bail!("{}: '{s}' is NaN or infinite; every value must be a finite number", self.at(r, c));
+            bail!(
+                "{}: '{s}' is NaN or infinite; every value must be a finite number",
+                self.at(r, c)
+            );
         }
         Ok(v)
     }
@@ -142,14 +154,19 @@ impl Table {
     fn all_lines(&self, c: usize) -> String {
         let first = self.rows[0].0;
         let last = self.rows[self.rows.len() - 1].0;
-        format!("{}: lines {first}-{last}, column {}", self.path, self.headers[c])
+        format!(
+            "{}: lines {first}-{last}, column {}",
+            self.path, self.headers[c]
+        )
     }
 }
 
 fn io_msg(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Io(io) => io.to_string(),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("{len} fields, but the header has {expected_len}")
         }
         csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),
@@ -163,7 +180,11 @@ fn group_by(t: &Table, c: usize) -> Result<BTreeMap<String, Vec<usize>>> {
     for r in 0..t.rows.len() {
         let key = t.cell(r, c);
         if key.is_empty() {
-            bail!("{}: empty cell; every row needs a {}", t.at(r, c), t.headers[c]);
+            bail!(
+                "{}: empty cell; every row needs a {}",
+                t.at(r, c),
+                t.headers[c]
+            );
         }
         m.entry(key.to_string()).or_default().push(r);
     }
@@ -241,19 +262,37 @@ fn read_classification(t: &Table) -> Result<ClassData> {
         let mut probs = Vec::with_capacity(n);
         for r in 0..n {
             let l = t.cell(r, label_c);
-            let idx = classes.iter().position(|c| c == l || matches!((c.parse::<f64>(), l.parse::<f64>()), (Ok(a), Ok(b)) if a == b));
+            let idx = classes.iter().position(|c| {
+                c == l || matches!((c.parse::<f64>(), l.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+            });
             let idx = idx.ok_or_else(|| {
-                anyhow!("{}: label '{l}' is not one of the classes of the prob_ columns ({})", t.at(r, label_c), classes.join(", "))
+                anyhow!(
+                    "{}: label '{l}' is not one of the classes of the prob_ columns ({})",
+                    t.at(r, label_c),
+                    classes.join(", ")
+                )
             })?;
             labels.push(idx);
-            let row = prob_cols.iter().map(|(c, _)| t.number(r, *c)).collect::<Result<Vec<f64>>>()?;
+            let row = prob_cols
+                .iter()
+                .map(|(c, _)| t.number(r, *c))
+                .collect::<Result<Vec<f64>>>()?;
             probs.push(row);
         }
         let binary = classes.len() == 2;
-        return Ok(ClassData { classes, labels, probs, binary });
+        return Ok(ClassData {
+            classes,
+            labels,
+            probs,
+            binary,
+        });
     }
     if prob_cols.len() == 1 {
-        bail!("{}: line 1, column prob_{}: only one prob_<class> column; give one per class (at least 2) or a single `score` column", t.path, prob_cols[0].1);
+        bail!(
+            "{}: line 1, column prob_{}: only one prob_<class> column; give one per class (at least 2) or a single `score` column",
+            t.path,
+            prob_cols[0].1
+        );
     }
     let score_c = score_c.ok_or_else(|| {
         anyhow!(
@@ -273,14 +312,23 @@ fn read_classification(t: &Table) -> Result<ClassData> {
         let s = t.number(r, score_c)?;
         probs.push(vec![1.0 - s, s]);
     }
-    Ok(ClassData { classes: vec!["0".into(), "1".into()], labels, probs, binary: true })
+    Ok(ClassData {
+        classes: vec!["0".into(), "1".into()],
+        labels,
+        probs,
+        binary: true,
+    })
 }
 
 fn argmax(row: &[f64]) -> usize {
     (0..row.len()).fold(0, |b, j| if row[j] > row[b] { j } else { b })
 }
 
-fn classification_figures(d_labels: &[usize], probs: &[Vec<f64>], binary: bool) -> stats::Result<ClassificationFigures> {
+fn classification_figures(
+    d_labels: &[usize],
+    probs: &[Vec<f64>],
+    binary: bool,
+) -> stats::Result<ClassificationFigures> {
     let n = d_labels.len();
     let (pred, mut f) = if binary {
         let score: Vec<f64> = probs.iter().map(|r| r[1]).collect();
@@ -320,8 +368,16 @@ fn classification_figures(d_labels: &[usize], probs: &[Vec<f64>], binary: bool) 
             f1: None,
             auc_macro: Some(roc_auc_ovr(d_labels, probs, Average::Macro)?),
             auc_micro: Some(roc_auc_ovr(d_labels, probs, Average::Micro)?),
-            ap_macro: Some(average_precision_multiclass(d_labels, probs, Average::Macro)?),
-            ap_micro: Some(average_precision_multiclass(d_labels, probs, Average::Micro)?),
+            ap_macro: Some(average_precision_multiclass(
+                d_labels,
+                probs,
+                Average::Macro,
+            )?),
+            ap_micro: Some(average_precision_multiclass(
+                d_labels,
+                probs,
+                Average::Micro,
+            )?),
             f1_macro: Some(precision_recall_f1_macro(d_labels, &pred)?.f1),
         };
         (pred, f)
@@ -339,7 +395,8 @@ fn classification(a: &ClassificationArgs) -> Result<()> {
     let label_c = t.col("label")?;
     let patient_c = a.patient_column.as_deref().map(|p| t.col(p)).transpose()?;
     let lines = t.all_lines(label_c);
-    let roi = classification_figures(&d.labels, &d.probs, d.binary).map_err(|e| anyhow!("{lines}: ROI level: {e}"))?;
+    let roi = classification_figures(&d.labels, &d.probs, d.binary)
+        .map_err(|e| anyhow!("{lines}: ROI level: {e}"))?;
     let patient = match patient_c {
         None => None,
         Some(pc) => {
@@ -357,8 +414,9 @@ fn classification(a: &ClassificationArgs) -> Result<()> {
                     );
                 }
                 let k = d.probs[0].len();
-                let mean: Vec<f64> =
-                    (0..k).map(|j| rows.iter().map(|&r| d.probs[r][j]).sum::<f64>() / rows.len() as f64).collect();
+                let mean: Vec<f64> = (0..k)
+                    .map(|j| rows.iter().map(|&r| d.probs[r][j]).sum::<f64>() / rows.len() as f64)
+                    .collect();
                 labels.push(l);
                 probs.push(mean);
             }
@@ -379,12 +437,38 @@ fn classification(a: &ClassificationArgs) -> Result<()> {
 
 fn classification_table(r: &ClassificationReport, binary: bool, classes: &[String]) -> String {
     let mut s = String::new();
-    let kind = if binary { "binary (positive class ".to_string() + &classes[1] + ")" } else { format!("{} classes", classes.len()) };
+    let kind = if binary {
+        "binary (positive class ".to_string() + &classes[1] + ")"
+    } else {
+        format!("{} classes", classes.len())
+    };
     let _ = writeln!(s, "classification, {kind}");
     let cols: &[&str] = if binary {
-        &["n", "auc", "ap", "accuracy", "kappa", "kappa_lin", "kappa_quad", "precision", "recall", "f1"]
+        &[
+            "n",
+            "auc",
+            "ap",
+            "accuracy",
+            "kappa",
+            "kappa_lin",
+            "kappa_quad",
+            "precision",
+            "recall",
+            "f1",
+        ]
     } else {
-        &["n", "auc_macro", "auc_micro", "ap_macro", "ap_micro", "accuracy", "kappa", "kappa_lin", "kappa_quad", "f1_macro"]
+        &[
+            "n",
+            "auc_macro",
+            "auc_micro",
+            "ap_macro",
+            "ap_micro",
+            "accuracy",
+            "kappa",
+            "kappa_lin",
+            "kappa_quad",
+            "f1_macro",
+        ]
     };
     let _ = write!(s, "{:<8}", "level");
     for c in cols {
@@ -393,9 +477,29 @@ fn classification_table(r: &ClassificationReport, binary: bool, classes: &[Strin
     s.push('\n');
     let mut row = |name: &str, f: &ClassificationFigures| {
         let vals: Vec<Option<f64>> = if binary {
-            vec![f.auc, f.ap, Some(f.accuracy), Some(f.kappa), Some(f.kappa_linear), Some(f.kappa_quadratic), f.precision, f.recall, f.f1]
+            vec![
+                f.auc,
+                f.ap,
+                Some(f.accuracy),
+                Some(f.kappa),
+                Some(f.kappa_linear),
+                Some(f.kappa_quadratic),
+                f.precision,
+                f.recall,
+                f.f1,
+            ]
         } else {
-            vec![f.auc_macro, f.auc_micro, f.ap_macro, f.ap_micro, Some(f.accuracy), Some(f.kappa), Some(f.kappa_linear), Some(f.kappa_quadratic), f.f1_macro]
+            vec![
+                f.auc_macro,
+                f.auc_micro,
+                f.ap_macro,
+                f.ap_micro,
+                Some(f.accuracy),
+                Some(f.kappa),
+                Some(f.kappa_linear),
+                Some(f.kappa_quadratic),
+                f.f1_macro,
+            ]
         };
         let _ = write!(s, "{name:<8} {:>10}", f.n);
         for v in vals {
@@ -431,7 +535,12 @@ struct SurvivalReport {
     case: Option<SurvivalFigures>,
 }
 
-fn survival_figures(level: &str, time: &[f64], event: &[bool], risk: &[f64]) -> stats::Result<SurvivalFigures> {
+fn survival_figures(
+    level: &str,
+    time: &[f64],
+    event: &[bool],
+    risk: &[f64],
+) -> stats::Result<SurvivalFigures> {
     let c = harrell_c(time, event, risk)?;
     let uno = match uno_c(time, event, time, event, risk, UnoConfig::default()) {
         Ok(v) => Some(v),
@@ -447,7 +556,13 @@ fn survival_figures(level: &str, time: &[f64], event: &[bool], risk: &[f64]) -> 
             None
         }
     };
-    Ok(SurvivalFigures { n: time.len(), events: event.iter().filter(|&&e| e).count(), c_index: c.c_index, c_index_uno: uno, logrank_p: lr })
+    Ok(SurvivalFigures {
+        n: time.len(),
+        events: event.iter().filter(|&&e| e).count(),
+        c_index: c.c_index,
+        c_index_uno: uno,
+        logrank_p: lr,
+    })
 }
 
 fn survival(a: &SurvivalArgs) -> Result<()> {
@@ -456,18 +571,29 @@ fn survival(a: &SurvivalArgs) -> Result<()> {
     let (time_c, event_c, risk_c) = (t.col("time")?, t.col("event")?, t.col("risk")?);
     let case_c = t.find("case");
     let n = t.rows.len();
-    let (mut time, mut event, mut risk) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut time, mut event, mut risk) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for r in 0..n {
         let tv = t.number(r, time_c)?;
         if tv < 0.0 {
-            bail!("{}: time {tv} is negative; times must be >= 0", t.at(r, time_c));
+            bail!(
+                "{}: time {tv} is negative; times must be >= 0",
+                t.at(r, time_c)
+            );
         }
         time.push(tv);
         event.push(t.flag(r, event_c)?);
         risk.push(t.number(r, risk_c)?);
     }
     let ctx = |e: stats::StatsError, level: &str| -> anyhow::Error {
-        let c = if matches!(e, stats::StatsError::NoEvents) { event_c } else { risk_c };
+        let c = if matches!(e, stats::StatsError::NoEvents) {
+            event_c
+        } else {
+            risk_c
+        };
         anyhow!("{}: {level} level: {e}", t.all_lines(c))
     };
     let row = survival_figures("row", &time, &event, &risk).map_err(|e| ctx(e, "row"))?;
@@ -480,7 +606,11 @@ fn survival(a: &SurvivalArgs) -> Result<()> {
                 let first = rows[0];
                 for &r in rows {
                     if time[r] != time[first] || event[r] != event[first] {
-                        let col = if time[r] != time[first] { time_c } else { event_c };
+                        let col = if time[r] != time[first] {
+                            time_c
+                        } else {
+                            event_c
+                        };
                         bail!(
                             "{}: case '{cid}' has time {} / event {} here but {} / {} on line {}; time and event are per case",
                             t.at(r, col),
@@ -501,10 +631,22 @@ fn survival(a: &SurvivalArgs) -> Result<()> {
     };
     let report = SurvivalReport { row, case };
     let mut s = String::new();
-    let _ = writeln!(s, "{:<6} {:>8} {:>8} {:>10} {:>12} {:>10}", "level", "n", "events", "c_index", "c_index_uno", "logrank_p");
+    let _ = writeln!(
+        s,
+        "{:<6} {:>8} {:>8} {:>10} {:>12} {:>10}",
+        "level", "n", "events", "c_index", "c_index_uno", "logrank_p"
+    );
     let mut line = |name: &str, f: &SurvivalFigures| {
         let p = f.logrank_p.map_or("-".to_string(), |p| format!("{p:.3e}"));
-        let _ = writeln!(s, "{name:<6} {:>8} {:>8} {:>10.4} {:>12} {:>10}", f.n, f.events, f.c_index, fmt_opt(f.c_index_uno), p);
+        let _ = writeln!(
+            s,
+            "{name:<6} {:>8} {:>8} {:>10.4} {:>12} {:>10}",
+            f.n,
+            f.events,
+            f.c_index,
+            fmt_opt(f.c_index_uno),
+            p
+        );
     };
     line("row", &report.row);
     if let Some(c) = &report.case {
