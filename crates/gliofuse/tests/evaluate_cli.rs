@@ -75,6 +75,34 @@ fn binary_classification_json_matches_sklearn() {
 }
 
 #[test]
+fn two_prob_columns_are_a_binary_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("p.csv");
+    let json = dir.path().join("p.json");
+    std::fs::write(
+        &csv,
+        "id,label,prob_0,prob_1\na,1,0.2,0.8\nb,0,0.6,0.4\nc,1,0.5,0.5\nd,0,0.3,0.7\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "evaluate",
+        "classification",
+        "--predictions",
+        csv.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    // scores 0.8, 0.4, 0.5, 0.7 for labels 1, 0, 1, 0: positives beat negatives in 3 of 4 pairs
+    assert_eq!(v["roi"]["auc"].as_f64(), Some(0.75));
+    // predictions (score >= 0.5): 1, 0, 1, 1 -> accuracy 3/4, precision 2/3, recall 1
+    assert_eq!(v["roi"]["accuracy"].as_f64(), Some(0.75));
+    assert_eq!(v["roi"]["recall"].as_f64(), Some(1.0));
+    assert!(v["roi"].get("auc_macro").is_none());
+}
+
+#[test]
 fn multiclass_classification_json_matches_sklearn() {
     let got = evaluate_json(
         "classification",
@@ -192,7 +220,7 @@ fn classification_bad_inputs() {
         "classification",
         "id,label,prob_a,prob_b,prob_c\nr,a,0.2,0.3,0.5\ns,b,0.2,0.3,0.5\n",
         &[],
-        &["column label", "class 2 never occurs"],
+        &["column label", "class 'c' never occurs"],
     );
     bad(
         "classification",

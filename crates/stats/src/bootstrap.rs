@@ -41,8 +41,12 @@ pub struct ConfidenceInterval {
     pub n_failed: usize,
 }
 
-/// Linear-interpolated percentile `q` in [0, 1] of sorted values (numpy `percentile`).
+/// Linear-interpolated percentile `q` in [0, 1] of sorted values (numpy `percentile`);
+/// NaN for an empty slice.
 pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
     let h = (sorted.len() - 1) as f64 * q;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);

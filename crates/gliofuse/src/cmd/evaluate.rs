@@ -320,6 +320,17 @@ fn read_classification(t: &Table) -> Result<ClassData> {
     })
 }
 
+/// A stats error with class indices replaced by the class names of the file.
+fn class_msg(e: &stats::StatsError, classes: &[String]) -> String {
+    match e {
+        stats::StatsError::MissingClass { metric, class } => format!(
+            "class '{}' never occurs in the labels; {metric} is undefined for it (every prob_ class needs at least one sample)",
+            classes[*class]
+        ),
+        other => other.to_string(),
+    }
+}
+
 fn argmax(row: &[f64]) -> usize {
     (0..row.len()).fold(0, |b, j| if row[j] > row[b] { j } else { b })
 }
@@ -396,7 +407,7 @@ fn classification(a: &ClassificationArgs) -> Result<()> {
     let patient_c = a.patient_column.as_deref().map(|p| t.col(p)).transpose()?;
     let lines = t.all_lines(label_c);
     let roi = classification_figures(&d.labels, &d.probs, d.binary)
-        .map_err(|e| anyhow!("{lines}: ROI level: {e}"))?;
+        .map_err(|e| anyhow!("{lines}: ROI level: {}", class_msg(&e, &d.classes)))?;
     let patient = match patient_c {
         None => None,
         Some(pc) => {
@@ -422,8 +433,12 @@ fn classification(a: &ClassificationArgs) -> Result<()> {
             }
             let pname = &t.headers[pc];
             Some(
-                classification_figures(&labels, &probs, d.binary)
-                    .map_err(|e| anyhow!("{lines}: patient level (mean per {pname}): {e}"))?,
+                classification_figures(&labels, &probs, d.binary).map_err(|e| {
+                    anyhow!(
+                        "{lines}: patient level (mean per {pname}): {}",
+                        class_msg(&e, &d.classes)
+                    )
+                })?,
             )
         }
     };
