@@ -23,6 +23,7 @@ import sksurv
 from scipy import stats
 from sklearn import metrics
 from sklearn.linear_model import LassoCV
+from lifelines import KaplanMeierFitter
 from lifelines.utils import concordance_index
 from lifelines.statistics import logrank_test
 from sksurv.metrics import concordance_index_ipcw
@@ -180,6 +181,8 @@ def survival():
                     km_t, km_s = kaplan_meier_estimator(event, time)
                     if n <= 100:
                         case["km_times"], case["km_survival"] = fl(km_t), fl(km_s)
+                        med = KaplanMeierFitter().fit(time, event).median_survival_time_
+                        case["km_median"] = float(med) if np.isfinite(med) else None
                     high = risk > np.median(risk)
                     if high.any() and (~high).any():
                         lr = logrank_test(time[high], time[~high], event[high], event[~high])
