@@ -49,3 +49,23 @@ fn constant_input_is_an_error() {
     assert!(mann_whitney_u(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0]).is_err());
     assert!(mann_whitney_u(&[f64::NAN], &[1.0]).is_err());
 }
+
+#[test]
+fn exact_test_with_a_large_second_sample_is_fast_and_near_the_normal_approximation() {
+    // 6 vs 20,000 distinct values: SciPy's rule picks the exact test (min size <= 8, no ties).
+    let x: Vec<f64> = (0..6).map(|i| 0.000_37 + 3.3 * i as f64 + 0.5).collect();
+    let y: Vec<f64> = (0..20_000).map(|i| i as f64 * 0.001).collect();
+    let start = std::time::Instant::now();
+    let r = mann_whitney_u(&x, &y).unwrap();
+    assert!(start.elapsed().as_secs_f64() < 5.0);
+    assert_eq!(r.method, MwuMethod::Exact);
+    let (n1, n2) = (6.0, 20_000.0);
+    let u = r.u1.max(n1 * n2 - r.u1);
+    let z = (u - n1 * n2 / 2.0 - 0.5) / (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
+    let normal = 2.0 * stats::special::norm_sf(z);
+    assert!(
+        (r.p_value - normal).abs() < 0.02,
+        "exact {} vs normal {normal}",
+        r.p_value
+    );
+}
