@@ -7,7 +7,7 @@ use crate::{Average, Result, StatsError};
 
 /// Points of a precision-recall curve, as scikit-learn returns them: recall decreasing to 0,
 /// with a final point (precision 1, recall 0) that has no threshold.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PrCurve {
     pub precision: Vec<f64>,
     pub recall: Vec<f64>,

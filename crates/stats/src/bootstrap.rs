@@ -11,7 +11,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::{Result, StatsError};
 
 /// Bootstrap settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BootstrapConfig {
     pub n_resamples: usize,
     /// Two-sided coverage, e.g. 0.95.
@@ -30,7 +31,7 @@ impl Default for BootstrapConfig {
 }
 
 /// Point estimate on all rows and the percentile interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ConfidenceInterval {
     pub estimate: f64,
     pub lower: f64,

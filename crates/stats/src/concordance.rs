@@ -17,7 +17,7 @@ use crate::kaplan_meier::CensoringKm;
 use crate::{Result, StatsError, check_finite, check_len, check_nonempty};
 
 /// Counts behind a concordance index.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Concordance {
     /// `(concordant + tied / 2) / comparable`.
     pub c_index: f64,
@@ -133,7 +133,8 @@ pub fn harrell_c(time: &[f64], event: &[bool], risk: &[f64]) -> Result<Concordan
 }
 
 /// Options of Uno's C (scikit-survival `concordance_index_ipcw` defaults).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct UnoConfig {
     /// Truncation time: only events with `T_i < tau` weigh. `None` = no truncation
     /// (scikit-survival's default).

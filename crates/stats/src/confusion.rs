@@ -35,7 +35,7 @@ pub fn accuracy(y_true: &[usize], y_pred: &[usize]) -> Result<f64> {
 }
 
 /// Precision, recall and F1 of one class.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Prf {
     pub precision: f64,
     pub recall: f64,

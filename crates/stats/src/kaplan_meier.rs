@@ -7,7 +7,7 @@
 use crate::{Result, StatsError, check_finite, check_len, check_nonempty};
 
 /// A Kaplan–Meier curve at every distinct observed time (events and censorings).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct KaplanMeier {
     pub times: Vec<f64>,
     pub survival: Vec<f64>,
@@ -88,7 +88,7 @@ impl KaplanMeier {
 
 /// Kaplan–Meier estimate G of the censoring distribution ("reverse" KM: censorings are the
 /// events, and at a tied time the events leave the risk set first).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CensoringKm {
     /// Distinct times; when some subject is censored, preceded by −∞ (G = 1).
     pub times: Vec<f64>,

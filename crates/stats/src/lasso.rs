@@ -16,7 +16,8 @@ use crate::splits::kfold;
 use crate::{Matrix, Result, StatsError, check_finite, check_len};
 
 /// Hyper-parameters of a single LASSO fit (scikit-learn `Lasso` defaults).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LassoConfig {
     pub alpha: f64,
     pub max_iter: usize,
@@ -34,7 +35,7 @@ impl Default for LassoConfig {
 }
 
 /// A fitted linear model `y ≈ X w + b`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FittedLasso {
     pub coef: Vec<f64>,
     pub intercept: f64,
@@ -440,7 +441,8 @@ impl LassoConfig {
 
 /// Hyper-parameters of `LassoCV` (scikit-learn defaults, except the number of folds which
 /// scikit-learn sets with `cv=`; the folds are `KFold(n_folds)` without shuffling).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LassoCvConfig {
     pub n_alphas: usize,
     pub eps: f64,
@@ -462,7 +464,7 @@ impl Default for LassoCvConfig {
 }
 
 /// Result of `LassoCV`: the chosen alpha, the path and the model refitted on all rows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FittedLassoCv {
     pub alpha: f64,
     /// Decreasing alphas.

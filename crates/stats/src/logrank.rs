@@ -11,7 +11,7 @@ use crate::special::chi2_sf;
 use crate::{Result, StatsError, check_finite, check_len, check_nonempty};
 
 /// Result of a log-rank test.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LogRank {
     pub statistic: f64,
     pub p_value: f64,

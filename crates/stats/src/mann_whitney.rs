@@ -12,14 +12,14 @@ use crate::special::norm_sf;
 use crate::{Result, StatsError, check_finite, check_nonempty};
 
 /// How the p-value was computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum MwuMethod {
     Exact,
     Asymptotic,
 }
 
 /// Result of the test.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct MannWhitney {
     /// U statistic of the first sample (SciPy's `statistic`).
     pub u1: f64,

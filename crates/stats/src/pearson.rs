@@ -7,7 +7,7 @@ use crate::special::beta_inc;
 use crate::{Result, StatsError, check_finite, check_len};
 
 /// Correlation and p-value.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Pearson {
     pub r: f64,
     pub p_value: f64,

@@ -8,7 +8,7 @@
 use crate::{Average, Result, StatsError, check_finite, check_len, check_nonempty};
 
 /// Points of a ROC curve (scikit-learn `roc_curve(..., drop_intermediate=True)`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RocCurve {
     pub fpr: Vec<f64>,
     pub tpr: Vec<f64>,

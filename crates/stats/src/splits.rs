@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::{Result, StatsError, check_len};
 
 /// One fold: training rows and held-out rows (both sorted).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Fold {
     pub train: Vec<usize>,
     pub test: Vec<usize>,
@@ -194,7 +194,7 @@ pub fn stratified_group_kfold<G: Ord>(
 }
 
 /// Train / validation / test rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TrainValTest {
     pub train: Vec<usize>,
     pub val: Vec<usize>,
