@@ -4,6 +4,7 @@
 pub mod error;
 pub mod features;
 pub mod image;
+pub mod io;
 
 pub use error::RadiomicsError;
-pub use image::Image;
+pub use image::{Image, PixelType};
