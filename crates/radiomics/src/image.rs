@@ -82,6 +82,29 @@ impl PixelType {
     }
 }
 
+/// Append `values` converted to `pt` (as C casts of in-range values), little endian.
+fn encode_le(values: &[f64], pt: PixelType, out: &mut Vec<u8>) {
+    macro_rules! enc {
+        ($t:ty) => {
+            for &v in values {
+                out.extend_from_slice(&(v as $t).to_le_bytes());
+            }
+        };
+    }
+    match pt {
+        PixelType::U8 => out.extend(values.iter().map(|&v| v as u8)),
+        PixelType::I8 => out.extend(values.iter().map(|&v| (v as i8) as u8)),
+        PixelType::U16 => enc!(u16),
+        PixelType::I16 => enc!(i16),
+        PixelType::U32 => enc!(u32),
+        PixelType::I32 => enc!(i32),
+        PixelType::U64 => enc!(u64),
+        PixelType::I64 => enc!(i64),
+        PixelType::F32 => enc!(f32),
+        PixelType::F64 => enc!(f64),
+    }
+}
+
 /// A 3-D image as SimpleITK holds it.
 ///
 /// Voxels are stored x fastest, then y, then z (NRRD/ITK order); `data[x + nx*(y + ny*z)]`.
@@ -131,9 +154,7 @@ impl Image {
     /// The voxel buffer in `pixel_type`, little endian (what SimpleITK holds in memory on x86).
     pub fn buffer_le(&self, pixel_type: PixelType) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data.len() * pixel_type.size());
-        for &v in &self.data {
-            pixel_type.push_le(v, &mut out);
-        }
+        encode_le(&self.data, pixel_type, &mut out);
         out
     }
 
@@ -144,8 +165,14 @@ impl Image {
 
     /// SHA-1 of the buffer cast to `pixel_type` (pyradiomics hashes the mask read as UInt32).
     pub fn sha1_hex_as(&self, pixel_type: PixelType) -> String {
-        let digest = Sha1::digest(self.buffer_le(pixel_type));
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        let mut h = Sha1::new();
+        let mut buf = Vec::with_capacity(8192 * pixel_type.size());
+        for chunk in self.data.chunks(8192) {
+            buf.clear();
+            encode_le(chunk, pixel_type, &mut buf);
+            h.update(&buf);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Physical (LPS) position of a continuous index, as ITK's TransformContinuousIndexToPhysicalPoint.

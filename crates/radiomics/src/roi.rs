@@ -4,7 +4,7 @@
 
 use crate::error::RadiomicsError;
 use crate::features::DiscretizedRoi;
-use crate::image::Image;
+use crate::image::{Image, PixelType};
 use crate::settings::Settings;
 
 /// Bounding box of the ROI in voxel indices, x, y, z (SimpleITK's `GetBoundingBox` order:
@@ -40,7 +40,15 @@ fn as_u32(v: f64) -> u32 {
 /// errors for an empty mask and an absent label.
 pub fn label_mask(mask: &Image, label: i64) -> Result<Vec<bool>, RadiomicsError> {
     let lab = u32::try_from(label).ok();
-    let sel: Vec<bool> = mask.data.iter().map(|&v| Some(as_u32(v)) == lab).collect();
+    let sel: Vec<bool> = match lab {
+        None => vec![false; mask.data.len()],
+        // Integer-typed masks hold integral values: compare directly (same result, faster).
+        Some(l) if !matches!(mask.pixel_type, PixelType::F32 | PixelType::F64) => {
+            let lf = l as f64;
+            mask.data.iter().map(|&v| v == lf).collect()
+        }
+        Some(l) => mask.data.iter().map(|&v| as_u32(v) == l).collect(),
+    };
     if !sel.iter().any(|&b| b) {
         let mut labels: Vec<u32> = mask.data.iter().map(|&v| as_u32(v)).filter(|&v| v != 0).collect();
         labels.sort_unstable();

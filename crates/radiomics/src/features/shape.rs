@@ -250,36 +250,55 @@ pub fn mesh(mask: &[bool], dims: [usize; 3], spacing: [f64; 3]) -> Mesh {
     Mesh { volume: volume / 6.0, surface_area: area, diameter_slice: slice, diameter_column: column, diameter_row: row, diameter_3d: d3 }
 }
 
-/// Largest squared distance over all vertex pairs (the O(n²) loop of cshape.c, in a form the
-/// compiler vectorises).
+/// Largest squared distance over all vertex pairs: the O(n²) loop of cshape.c, pruned exactly.
+///
+/// With r(p) the distance of p from the centroid, d(p, q) <= r(p) + r(q). Points are visited by
+/// decreasing r; a pair can only beat the best distance found so far if r(p) + r(q) >= best, so
+/// each point is compared with a prefix of the sorted list, and the loop stops when even the
+/// largest r cannot reach. The distances that are compared are computed exactly as in cshape.c,
+/// so the maximum is the same number.
 fn max_distance_sq(z: &[f64], y: &[f64], x: &[f64]) -> f64 {
     let n = z.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let c = [z.iter().sum::<f64>() / n as f64, y.iter().sum::<f64>() / n as f64, x.iter().sum::<f64>() / n as f64];
+    let r: Vec<f64> =
+        (0..n).map(|i| ((z[i] - c[0]).powi(2) + (y[i] - c[1]).powi(2) + (x[i] - c[2]).powi(2)).sqrt()).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| r[b].total_cmp(&r[a]));
+    let (sz, sy, sx, sr): (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = (
+        order.iter().map(|&i| z[i]).collect(),
+        order.iter().map(|&i| y[i]).collect(),
+        order.iter().map(|&i| x[i]).collect(),
+        order.iter().map(|&i| r[i]).collect(),
+    );
+    let dist = |i: usize, j: usize| {
+        let dz = sz[i] - sz[j];
+        let dy = sy[i] - sy[j];
+        let dx = sx[i] - sx[j];
+        dz * dz + dy * dy + dx * dx
+    };
+    // A good first bound: the farthest point from the farthest-from-centroid point.
     let mut best = 0.0f64;
+    for j in 1..n {
+        best = best.max(dist(0, j));
+    }
+    // Margin against rounding in r: keep pairs within 1e-9 relative of the bound.
+    let margin = 1.0 - 1e-9;
     for i in 1..n {
-        let (az, ay, ax) = (z[i], y[i], x[i]);
-        let mut m = [0.0f64; 4];
-        let zs = &z[..i];
-        let ys = &y[..i];
-        let xs = &x[..i];
-        let chunks = i / 4;
-        for c in 0..chunks {
-            for l in 0..4 {
-                let j = 4 * c + l;
-                let dz = az - zs[j];
-                let dy = ay - ys[j];
-                let dx = ax - xs[j];
-                let d = dz * dz + dy * dy + dx * dx;
-                m[l] = if d > m[l] { d } else { m[l] };
+        let need = best.sqrt() * margin - sr[i];
+        if sr[0] < need {
+            break;
+        }
+        // Candidates j < i with sr[j] >= need: a prefix, since sr is descending.
+        let end = sr[..i].partition_point(|&v| v >= need);
+        for j in 0..end {
+            let d = dist(i, j);
+            if d > best {
+                best = d;
             }
         }
-        for j in 4 * chunks..i {
-            let dz = az - zs[j];
-            let dy = ay - ys[j];
-            let dx = ax - xs[j];
-            let d = dz * dz + dy * dy + dx * dx;
-            m[0] = if d > m[0] { d } else { m[0] };
-        }
-        best = best.max(m[0].max(m[1]).max(m[2].max(m[3])));
     }
     best
 }
