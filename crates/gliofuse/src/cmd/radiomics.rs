@@ -110,7 +110,11 @@ fn extractor(common: &Common) -> Result<Extractor> {
 }
 
 fn extract(ex: &Extractor, image: &Path, mask: &Path) -> Result<Extraction> {
-    ex.execute_files(image, mask).with_context(|| format!("{} + {}", image.display(), mask.display()))
+    ex.execute_files(image, mask).map_err(|e| match e {
+        // These already name the file.
+        radiomics::RadiomicsError::Io { .. } | radiomics::RadiomicsError::Format { .. } => anyhow::Error::new(e),
+        other => anyhow::Error::new(other).context(format!("{} + {}", image.display(), mask.display())),
+    })
 }
 
 /// One output row: the carried columns, then diagnostics (strings) and features (numbers).

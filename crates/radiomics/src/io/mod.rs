@@ -85,6 +85,12 @@ pub(crate) fn gunzip_exact(path: &Path, data: &[u8], expected: usize) -> Result<
             }
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof || e.to_string().contains("incomplete") => {
+                return Err(RadiomicsError::format(
+                    path,
+                    format!("gzip voxel data ends early ({e}); the file is truncated"),
+                ));
+            }
             Err(e) => {
                 return Err(RadiomicsError::format(path, format!("corrupt gzip voxel data ({e}); the file is damaged")));
             }
