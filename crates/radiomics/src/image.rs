@@ -84,24 +84,28 @@ impl PixelType {
 
 /// Append `values` converted to `pt` (as C casts of in-range values), little endian.
 fn encode_le(values: &[f64], pt: PixelType, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + values.len() * pt.size(), 0);
+    let dst = &mut out[start..];
     macro_rules! enc {
-        ($t:ty) => {
-            for &v in values {
-                out.extend_from_slice(&(v as $t).to_le_bytes());
+        ($t:ty, $n:literal) => {{
+            let (chunks, _) = dst.as_chunks_mut::<$n>();
+            for (d, &v) in chunks.iter_mut().zip(values) {
+                *d = (v as $t).to_le_bytes();
             }
-        };
+        }};
     }
     match pt {
-        PixelType::U8 => out.extend(values.iter().map(|&v| v as u8)),
-        PixelType::I8 => out.extend(values.iter().map(|&v| (v as i8) as u8)),
-        PixelType::U16 => enc!(u16),
-        PixelType::I16 => enc!(i16),
-        PixelType::U32 => enc!(u32),
-        PixelType::I32 => enc!(i32),
-        PixelType::U64 => enc!(u64),
-        PixelType::I64 => enc!(i64),
-        PixelType::F32 => enc!(f32),
-        PixelType::F64 => enc!(f64),
+        PixelType::U8 => enc!(u8, 1),
+        PixelType::I8 => enc!(i8, 1),
+        PixelType::U16 => enc!(u16, 2),
+        PixelType::I16 => enc!(i16, 2),
+        PixelType::U32 => enc!(u32, 4),
+        PixelType::I32 => enc!(i32, 4),
+        PixelType::U64 => enc!(u64, 8),
+        PixelType::I64 => enc!(i64, 8),
+        PixelType::F32 => enc!(f32, 4),
+        PixelType::F64 => enc!(f64, 8),
     }
 }
 
@@ -166,8 +170,8 @@ impl Image {
     /// SHA-1 of the buffer cast to `pixel_type` (pyradiomics hashes the mask read as UInt32).
     pub fn sha1_hex_as(&self, pixel_type: PixelType) -> String {
         let mut h = Sha1::new();
-        let mut buf = Vec::with_capacity(8192 * pixel_type.size());
-        for chunk in self.data.chunks(8192) {
+        let mut buf = Vec::with_capacity(65536 * pixel_type.size());
+        for chunk in self.data.chunks(65536) {
             buf.clear();
             encode_le(chunk, pixel_type, &mut buf);
             h.update(&buf);

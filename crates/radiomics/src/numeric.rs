@@ -13,19 +13,16 @@ pub fn np_sum(a: &[f64]) -> f64 {
         }
         res
     } else if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - (n % 8) {
+        let (blocks, rest) = a.as_chunks::<8>();
+        let mut r = blocks[0];
+        for b in &blocks[1..] {
             for k in 0..8 {
-                r[k] += a[i + k];
+                r[k] += b[k];
             }
-            i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
+        for &v in rest {
+            res += v;
         }
         res
     } else {

@@ -8,7 +8,6 @@
 mod nifti;
 mod nrrd;
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::error::RadiomicsError;
@@ -63,38 +62,106 @@ pub fn write_image(path: impl AsRef<Path>, image: &Image, pixel_type: PixelType)
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, RadiomicsError> {
-    std::fs::read(path).map_err(|source| RadiomicsError::Io { path: path.to_path_buf(), source })
+    let io = |source| RadiomicsError::Io { path: path.to_path_buf(), source };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(RadiomicsError::format(path, "not a regular file"));
+    }
+    std::fs::read(path).map_err(io)
+}
+
+/// Length of the gzip member header at the start of `d` (RFC 1952), or why it is not one.
+fn gzip_header_len(d: &[u8]) -> Result<usize, &'static str> {
+    if d.len() < 10 {
+        return Err("truncated");
+    }
+    if d[0] != 0x1f || d[1] != 0x8b || d[2] != 8 {
+        return Err("magic");
+    }
+    let flags = d[3];
+    let mut p = 10;
+    if flags & 4 != 0 {
+        if d.len() < p + 2 {
+            return Err("truncated");
+        }
+        p += 2 + u16::from_le_bytes([d[p], d[p + 1]]) as usize;
+    }
+    for bit in [8u8, 16] {
+        if flags & bit != 0 {
+            match d.get(p..).and_then(|r| r.iter().position(|&b| b == 0)) {
+                Some(i) => p += i + 1,
+                None => return Err("truncated"),
+            }
+        }
+    }
+    if flags & 2 != 0 {
+        p += 2;
+    }
+    if p > d.len() {
+        return Err("truncated");
+    }
+    Ok(p)
 }
 
 /// Decompress a gzip stream (several members allowed) and return exactly `expected` bytes, or
-/// an error saying the stream is corrupt or too short.
+/// an error saying the stream is corrupt or too short. Each complete member's CRC-32 and size
+/// are checked (crc32fast; the raw deflate stream is decoded straight into the output).
 pub(crate) fn gunzip_exact(path: &Path, data: &[u8], expected: usize) -> Result<Vec<u8>, RadiomicsError> {
     if data.len() < 2 || data[0] != 0x1f || data[1] != 0x8b {
         return Err(RadiomicsError::format(path, "voxel data is not a gzip stream (bad magic bytes); the file is corrupt or its encoding field is wrong"));
     }
+    let truncated = |filled: usize| {
+        RadiomicsError::format(path, format!("gzip voxel data ends early: {filled} of {expected} bytes; the file is truncated"))
+    };
+    let corrupt = |what: String| RadiomicsError::format(path, format!("corrupt gzip voxel data ({what}); the file is damaged"));
+    // Deflate cannot expand more than ~1032:1: refuse before allocating for a lying header.
+    if expected / 1032 > data.len() + 1024 {
+        return Err(truncated(0));
+    }
     let mut out = vec![0u8; expected];
-    let mut dec = flate2::read::MultiGzDecoder::new(data);
-    let mut filled = 0;
+    let mut filled = 0usize;
+    let mut pos = 0usize;
     while filled < expected {
-        match dec.read(&mut out[filled..]) {
-            Ok(0) => {
-                return Err(RadiomicsError::format(
-                    path,
-                    format!("gzip voxel data ends early: {filled} of {expected} bytes; the file is truncated"),
-                ));
+        if pos >= data.len() {
+            return Err(truncated(filled));
+        }
+        let h = match gzip_header_len(&data[pos..]) {
+            Ok(h) => h,
+            Err("truncated") => return Err(truncated(filled)),
+            Err(_) => return Err(corrupt("bad gzip member header".into())),
+        };
+        pos += h;
+        let member_start = filled;
+        let mut dec = flate2::Decompress::new(false);
+        loop {
+            let (in0, out0) = (dec.total_in(), dec.total_out());
+            let status = dec
+                .decompress(&data[pos..], &mut out[filled..], flate2::FlushDecompress::None)
+                .map_err(|e| corrupt(e.to_string()))?;
+            let consumed = (dec.total_in() - in0) as usize;
+            let produced = (dec.total_out() - out0) as usize;
+            pos += consumed;
+            filled += produced;
+            if status == flate2::Status::StreamEnd {
+                break;
             }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof || e.to_string().contains("incomplete") => {
-                return Err(RadiomicsError::format(
-                    path,
-                    format!("gzip voxel data ends early ({e}); the file is truncated"),
-                ));
+            if filled == expected {
+                // All the voxels needed; anything after them is not read.
+                return Ok(out);
             }
-            Err(e) => {
-                return Err(RadiomicsError::format(path, format!("corrupt gzip voxel data ({e}); the file is damaged")));
+            if consumed == 0 && produced == 0 {
+                return Err(truncated(filled));
             }
         }
+        if data.len() < pos + 8 {
+            return Err(truncated(filled));
+        }
+        let crc = u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]);
+        let isize = u32::from_le_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]]);
+        if crc32fast::hash(&out[member_start..filled]) != crc || isize != (filled - member_start) as u32 {
+            return Err(corrupt("CRC-32 or size mismatch".into()));
+        }
+        pos += 8;
     }
     Ok(out)
 }
@@ -102,20 +169,19 @@ pub(crate) fn gunzip_exact(path: &Path, data: &[u8], expected: usize) -> Result<
 /// Decode `n` voxels of `pt` from `bytes` (at least `n * pt.size()` long) into f64.
 pub(crate) fn decode_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, n: usize) -> Vec<f64> {
     let s = pt.size();
-    let mut out = Vec::with_capacity(n);
+    let src = &bytes[..n * s];
     macro_rules! conv {
         ($t:ty) => {{
-            for c in bytes[..n * s].chunks_exact(s) {
-                let mut a = [0u8; std::mem::size_of::<$t>()];
-                a.copy_from_slice(c);
-                let v = if big_endian { <$t>::from_be_bytes(a) } else { <$t>::from_le_bytes(a) };
-                out.push(v as f64);
+            if big_endian {
+                src.chunks_exact(s).map(|c| <$t>::from_be_bytes(c.try_into().unwrap_or_default()) as f64).collect()
+            } else {
+                src.chunks_exact(s).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or_default()) as f64).collect()
             }
         }};
     }
     match pt {
-        PixelType::U8 => out.extend(bytes[..n].iter().map(|&b| b as f64)),
-        PixelType::I8 => out.extend(bytes[..n].iter().map(|&b| b as i8 as f64)),
+        PixelType::U8 => src.iter().map(|&b| b as f64).collect(),
+        PixelType::I8 => src.iter().map(|&b| b as i8 as f64).collect(),
         PixelType::U16 => conv!(u16),
         PixelType::I16 => conv!(i16),
         PixelType::U32 => conv!(u32),
@@ -125,7 +191,6 @@ pub(crate) fn decode_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, n: us
         PixelType::F32 => conv!(f32),
         PixelType::F64 => conv!(f64),
     }
-    out
 }
 
 /// Compress with gzip at a fast level (write side of both formats).

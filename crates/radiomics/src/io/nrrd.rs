@@ -352,7 +352,7 @@ pub fn read_nrrd_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsErro
         }
         Encoding::Ascii => {
             let text = String::from_utf8_lossy(region);
-            let mut v = Vec::with_capacity(n);
+            let mut v = Vec::with_capacity(n.min(text.len() / 2 + 1));
             for tok in text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()).take(n) {
                 v.push(tok.parse::<f64>().map_err(|_| RadiomicsError::format(path, format!("bad number '{tok}' in ascii voxel data")))?);
             }
