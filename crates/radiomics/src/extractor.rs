@@ -119,7 +119,18 @@ impl Extractor {
             return Err(RadiomicsError::InvalidInput("image or mask buffer does not match its size".into()));
         }
         let roi = roi::check_mask(image, mask, s)?;
-        let bad = roi.mask.iter().zip(&image.data).filter(|(m, v)| **m && !v.is_finite()).count();
+        let mut bad = 0usize;
+        let (b0, b1) = (roi.bbox.start, roi.bbox.size);
+        for z in b0[2]..b0[2] + b1[2] {
+            for y in b0[1]..b0[1] + b1[1] {
+                let row = image.index(b0[0], y, z);
+                for i in row..row + b1[0] {
+                    if roi.mask[i] && !image.data[i].is_finite() {
+                        bad += 1;
+                    }
+                }
+            }
+        }
         if bad > 0 {
             return Err(RadiomicsError::InvalidInput(format!(
                 "image has {bad} NaN or infinite voxel(s) inside the ROI; fix the image or exclude them from the mask"
@@ -240,10 +251,15 @@ impl Extractor {
         put("Image-original_Size", py_tuple_u(&image.size));
         let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
         for &v in &image.data {
-            mn = mn.min(v);
-            mx = mx.max(v);
+            mn = if v < mn { v } else { mn };
+            mx = if v > mx { v } else { mx };
         }
-        put("Image-original_Mean", python_float_repr(np_mean(&image.data)));
+        let mean = np_mean(&image.data);
+        if mean.is_nan() {
+            // numpy's min/max propagate NaN, as the mean does.
+            (mn, mx) = (f64::NAN, f64::NAN);
+        }
+        put("Image-original_Mean", python_float_repr(mean));
         put("Image-original_Minimum", python_float_repr(mn));
         put("Image-original_Maximum", python_float_repr(mx));
         put("Mask-original_Hash", mask.sha1_hex_as(PixelType::U32));
