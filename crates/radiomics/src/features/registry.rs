@@ -17,6 +17,7 @@ pub type TextureFn = fn(&DiscretizedRoi, &TextureSettings) -> Result<Vec<(String
 pub const TEXTURE_CLASSES: &[&str] = &["glcm", "gldm", "glrlm", "glszm", "ngtdm"];
 
 /// The `features` function of a texture class, if this build has it.
+#[allow(clippy::match_single_binding)]
 pub fn texture_class(name: &str) -> Option<TextureFn> {
     match name {
         // "glcm" => Some(super::glcm::features),

@@ -533,7 +533,7 @@ mod tests {
         // A 4x3x2 block with spacing 1, 2, 3: mesh volume = voxel volume minus the cut corners and
         // edges; the axes follow the PCA of the voxel centres.
         let size = [4, 3, 2];
-        let s = Shape::new(&vec![true; 24], size, [1.0, 2.0, 3.0]);
+        let s = Shape::new(&[true; 24], size, [1.0, 2.0, 3.0]);
         assert_eq!(s.voxel_volume(), 24.0 * 6.0);
         assert!(s.mesh_volume() < s.voxel_volume() && s.mesh_volume() > 0.5 * s.voxel_volume());
         // Variance of uniform grid positions: (n²-1)/12 · spacing².

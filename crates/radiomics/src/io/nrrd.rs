@@ -347,7 +347,7 @@ pub fn read_nrrd_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsErro
                 return Err(RadiomicsError::format(path, "'byte skip: -1' is only allowed with raw encoding"));
             }
             let skip = byte_skip as usize;
-            let raw = gunzip_exact(path, region, nbytes.checked_add(skip).unwrap_or(usize::MAX))?;
+            let raw = gunzip_exact(path, region, nbytes.saturating_add(skip))?;
             decode_voxels(&raw[skip..], pt, big_endian, n)
         }
         Encoding::Ascii => {
