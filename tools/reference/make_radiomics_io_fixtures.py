@@ -143,6 +143,19 @@ open(os.path.join(OUT, "nifti2_sform_float32.nii"), "wb").write(
 open(os.path.join(OUT, "nifti1_sform_float32.nii"), "wb").write(
     nifti1([4, 2, 3], 16, 32, [1, *sp, 1, 1, 1, 1], 0, 2, [0, 0, 0], [0, 0, 0], S, 1.0, 0.0, a.tobytes()))
 
+# 9. NIfTI-1 with qform_code = sform_code = 0 (Analyze-style geometry), int16.
+a = rng.integers(-50, 50, size=(2, 2, 3)).astype("<i2")
+open(os.path.join(OUT, "no_xform_int16.nii"), "wb").write(
+    nifti1([3, 2, 2], 4, 16, [1, 1.5, 2.5, 3.5, 1, 1, 1, 1], 0, 0, [0, 0, 0], [0, 0, 0], np.zeros((3, 4)), 1.0, 0.0,
+           a.tobytes()))
+
+# 10. NIfTI-1 with a sheared sform (not representable by ITK) and a valid qform: qform is used.
+S = np.array([[1.0, 0.3, 0.0, 5.0], [0.0, 1.0, 0.0, 6.0], [0.0, 0.0, 2.0, 7.0]])
+a = rng.integers(0, 100, size=(2, 2, 3)).astype("<u1")
+open(os.path.join(OUT, "sheared_sform_uint8.nii"), "wb").write(
+    nifti1([3, 2, 2], 2, 8, [1, 1.0, 1.0, 2.0, 1, 1, 1, 1], 1, 1, [0.0, 0.0, 0.0], [1.0, 2.0, 3.0], S, 1.0, 0.0,
+           a.tobytes()))
+
 expected = {"generator": "tools/reference/make_radiomics_io_fixtures.py", "SimpleITK": sitk.Version_VersionString(),
             "numpy": np.__version__, "files": {}}
 for name in sorted(os.listdir(OUT)):

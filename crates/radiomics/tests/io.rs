@@ -22,7 +22,7 @@ fn readers_match_simpleitk() {
     let exp: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data("io/expected.json")).unwrap()).unwrap();
     let files = exp["files"].as_object().unwrap();
-    assert_eq!(files.len(), 9);
+    assert_eq!(files.len(), 11);
     for (name, e) in files {
         let img = read_image(data(&format!("io/{name}"))).unwrap_or_else(|err| panic!("{name}: {err}"));
         let f = |k: &str| e[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>();

@@ -4,7 +4,7 @@
 //! - spacing = |pixdim[1..3]|;
 //! - the rotation comes from the sform when `sform_code > 0` and its columns, once normalised,
 //!   are orthonormal; otherwise from the qform (quaternion, `qfac = pixdim[0]`); with both
-//!   codes 0 the rotation is the identity in RAS;
+//!   codes 0 the direction is the identity (in LPS) and the origin 0;
 //! - RAS to LPS: the x and y rows of the direction and of the origin change sign;
 //! - `scl_slope`/`scl_inter` (slope not 0, not the identity) are applied, giving float32 voxels.
 
@@ -321,7 +321,9 @@ fn finish(hdr: &Header, size: [usize; 3], n: usize, pt: PixelType, raw: &[u8]) -
     } else if hdr.qform_code > 0 {
         (qform_rotation(hdr.quatern, hdr.pixdim[0]), hdr.qoffset)
     } else {
-        ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [0.0; 3])
+        // Both codes 0 (Analyze-style): ITK gives the identity direction in LPS and origin 0,
+        // i.e. RAS rows x and y negated before the flip below.
+        ([[-1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0]], [0.0; 3])
     };
     let mut direction = [0.0; 9];
     for r in 0..3 {
