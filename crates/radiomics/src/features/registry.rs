@@ -20,11 +20,11 @@ pub const TEXTURE_CLASSES: &[&str] = &["glcm", "gldm", "glrlm", "glszm", "ngtdm"
 #[allow(clippy::match_single_binding)]
 pub fn texture_class(name: &str) -> Option<TextureFn> {
     match name {
-        // "glcm" => Some(super::glcm::features),
-        // "gldm" => Some(super::gldm::features),
-        // "glrlm" => Some(super::glrlm::features),
-        // "glszm" => Some(super::glszm::features),
-        // "ngtdm" => Some(super::ngtdm::features),
+        "glcm" => Some(super::glcm::features),
+        "gldm" => Some(super::gldm::features),
+        "glrlm" => Some(super::glrlm::features),
+        "glszm" => Some(super::glszm::features),
+        "ngtdm" => Some(super::ngtdm::features),
         _ => None,
     }
 }
