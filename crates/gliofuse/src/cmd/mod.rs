@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod cohort;
 pub mod demo;
 pub mod evaluate;
 pub mod output;
+pub mod synth;
