@@ -9,7 +9,6 @@ pub mod error;
 pub mod image;
 pub mod io;
 pub mod manifest;
-mod nifti;
 pub mod synth;
 pub mod tables;
 pub mod volume;

@@ -28,6 +28,8 @@ enum Command {
     /// Inspect a cohort directory.
     #[command(subcommand)]
     Cohort(cmd::cohort::Command),
+    /// pyradiomics-compatible radiomics features: IMAGE MASK, or `batch cases.csv`, or `merge`.
+    Radiomics(cmd::radiomics::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Evaluate(c) => cmd::evaluate::run(c),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Cohort(c) => cmd::cohort::run(c),
+        Command::Radiomics(a) => cmd::radiomics::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

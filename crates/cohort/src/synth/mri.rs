@@ -76,6 +76,7 @@ pub fn geometry(size: [usize; 3], spacing: f64) -> Image {
         spacing: [spacing; 3],
         origin: [0, 1, 2].map(|k| -(size[k] as f64 - 1.0) * spacing / 2.0),
         direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        pixel_type: radiomics::image::PixelType::F64,
     }
 }
 

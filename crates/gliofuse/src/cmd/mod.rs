@@ -4,4 +4,5 @@ pub mod cohort;
 pub mod demo;
 pub mod evaluate;
 pub mod output;
+pub mod radiomics;
 pub mod synth;
