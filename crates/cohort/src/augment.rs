@@ -340,9 +340,9 @@ mod tests {
         // Contrast 0 maps every pixel to the image's mean grey level: (0 + 255) / 2.
         let two = RgbImage::from_fn(2, 1, |x, _| if x == 0 { Rgb([0, 0, 0]) } else { Rgb([255, 255, 255]) });
         assert_eq!(px(&color_jitter(&two, JitterParams { contrast: 0.0, ..id })), vec![[128, 128, 128]; 2]);
-        // Contrast 2 around mean 127.5/255 pushes 100 -> 2*100 - 127.5 = 72.5 -> 73 (rounded).
-        let g = RgbImage::from_fn(2, 1, |x, _| if x == 0 { Rgb([100, 100, 100]) } else { Rgb([155, 155, 155]) });
-        assert_eq!(px(&color_jitter(&g, JitterParams { contrast: 2.0, ..id })), vec![[73, 73, 73], [182, 182, 182]]);
+        // Contrast 2 around the mean grey 128: 100 -> 2*100 - 128 = 72, 156 -> 184.
+        let g = RgbImage::from_fn(2, 1, |x, _| if x == 0 { Rgb([100, 100, 100]) } else { Rgb([156, 156, 156]) });
+        assert_eq!(px(&color_jitter(&g, JitterParams { contrast: 2.0, ..id })), vec![[72, 72, 72], [184, 184, 184]]);
     }
 
     #[test]
