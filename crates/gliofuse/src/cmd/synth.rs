@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2000)]
     pub genes: usize,
     /// MRI volume size X,Y,Z in voxels; 0,0,0 writes no MRI.
-    #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [96usize, 96, 48])]
+    #[arg(long, value_delimiter = ',', default_values_t = [96usize, 96, 48])]
     pub mri_size: Vec<usize>,
     /// Probability that a biomarker or the survival pair is missing in patients.csv.
     #[arg(long, default_value_t = 0.03)]
@@ -49,7 +49,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let mri_size = [a.mri_size[0], a.mri_size[1], a.mri_size[2]];
+    let &[mx, my, mz] = a.mri_size.as_slice() else {
+        anyhow::bail!("--mri-size needs three numbers X,Y,Z (e.g. 96,96,48), got {:?}", a.mri_size);
+    };
+    let mri_size = [mx, my, mz];
     let params = SynthParams {
         patients: a.patients,
         seed: a.seed,
