@@ -17,5 +17,9 @@ fn main() {
     let mut jb = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jb, 85).write_image(r.rgb.as_raw(), 2048, 2048, image::ExtendedColorType::Rgb8).unwrap();
     println!("jpeg85 {:.3}s {} bytes", t.elapsed().as_secs_f64(), jb.len());
+    let t = Instant::now();
+    let tb = cohort::tiff::encode_pyramid(&r.rgb, 256);
+    println!("tiff pyramid {:.3}s {} bytes", t.elapsed().as_secs_f64(), tb.len());
+    std::fs::write("/tmp/slide.tiff", &tb).unwrap();
     r.rgb.save("/tmp/slide.png").unwrap();
 }

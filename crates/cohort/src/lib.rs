@@ -11,6 +11,7 @@ pub mod io;
 pub mod manifest;
 pub mod synth;
 pub mod tables;
+pub mod tiff;
 pub mod volume;
 
 pub use check::{Cohort, CheckOptions, Summary};

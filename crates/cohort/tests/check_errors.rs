@@ -99,12 +99,30 @@ fn unreadable_images() {
 }
 
 #[test]
+fn unreadable_slide() {
+    let d = cohort_dir();
+    let slide = d.path().join("slides").join("SYN-0002_S1.tiff");
+    assert!(slide.exists());
+    std::fs::write(&slide, b"II*\0garbage").unwrap();
+    let e = err(d.path());
+    assert!(e.contains("slides.csv: line") && e.contains("column `path`") && e.contains("cannot read `slides/SYN-0002_S1.tiff`"), "{e}");
+}
+
+#[test]
 fn unreadable_volume_and_empty_mask() {
     let d = cohort_dir();
     let t2 = d.path().join("mri").join("SYN-0002").join("t2.nii.gz");
     std::fs::write(&t2, b"nonsense").unwrap();
     let e = err(d.path());
     assert!(e.contains("mri.csv: line 3, column `t2`") && e.contains("cannot read `mri/SYN-0002/t2.nii.gz`"), "{e}");
+    std::fs::remove_file(&t2).unwrap();
+    // An all-zero mask.
+    let m = d.path().join("mri").join("SYN-0001").join("mask.nii.gz");
+    let mut mask = cohort::volume::read_volume(&m).unwrap();
+    mask.data.iter_mut().for_each(|v| *v = 0.0);
+    cohort::volume::write_volume(&m, &mask, cohort::volume::VolumeKind::Mask).unwrap();
+    let e = err(d.path());
+    assert!(e.contains("mri.csv: line 2, column `mask`") && e.contains("is empty"), "{e}");
 }
 
 #[test]

@@ -48,6 +48,8 @@ pub struct SynthParams {
     pub slide_size: usize,
     /// Slides per patient, drawn uniformly in 1..=max.
     pub slides_max: usize,
+    /// File format of the slides: tiled pyramidal TIFF (OpenSlide "generic tiled TIFF") or PNG.
+    pub slide_format: SlideFormat,
     /// Number of genes in rna.csv (0 = no RNA table).
     pub genes: usize,
     /// MRI volume size in voxels (x, y, z); [0, 0, 0] = no MRI.
@@ -70,6 +72,7 @@ impl Default for SynthParams {
             rois_max: 4,
             slide_size: 2048,
             slides_max: 2,
+            slide_format: SlideFormat::Tiff,
             genes: 2000,
             mri_size: [96, 96, 48],
             mri_spacing: 1.0,
@@ -119,6 +122,21 @@ impl SynthParams {
         Ok(())
     }
 }
+
+/// File format of the synthetic slides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlideFormat {
+    /// Tiled (256 px) pyramidal TIFF, Deflate + horizontal predictor, levels down by 2
+    /// (see [`crate::tiff`]); OpenSlide opens it as `generic-tiff`.
+    #[default]
+    Tiff,
+    /// One single-resolution RGB PNG.
+    Png,
+}
+
+/// Tile side of the TIFF slides.
+pub const SLIDE_TILE: u32 = 256;
 
 // Stream numbers of the layers.
 const S_CLINICAL: u64 = 1;
@@ -288,8 +306,12 @@ fn patient(out: &Path, p: &SynthParams, i: usize, t: &Truth, av: &Avail, genes: 
         for k in 1..=n {
             let r = histology::render_slide(p.slide_size, &ph, &mut srng);
             let id = format!("{pid}_S{k}");
-            let path = rel(&["slides", &format!("{id}.png")]);
-            write_atomic(&out.join(&path), &png_bytes(&image::DynamicImage::ImageRgb8(r.rgb))?)?;
+            let (ext, bytes) = match p.slide_format {
+                SlideFormat::Tiff => ("tiff", crate::tiff::encode_pyramid(&r.rgb, SLIDE_TILE)),
+                SlideFormat::Png => ("png", png_bytes(&image::DynamicImage::ImageRgb8(r.rgb))?),
+            };
+            let path = rel(&["slides", &format!("{id}.{ext}")]);
+            write_atomic(&out.join(&path), &bytes)?;
             slides.push(ImageRow { line: 0, id, patient_id: pid.clone(), path });
         }
     }

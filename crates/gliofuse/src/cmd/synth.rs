@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args as ClapArgs;
-use cohort::synth::{SynthParams, generate};
+use cohort::synth::{SlideFormat, SynthParams, generate};
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
@@ -31,6 +31,9 @@ pub struct Args {
     /// Most slides per patient (each patient gets 1..=this many).
     #[arg(long, default_value_t = 2)]
     pub max_slides: usize,
+    /// Slide file format: tiled pyramidal TIFF (OpenSlide generic-tiff) or single-level PNG.
+    #[arg(long, value_enum, default_value_t = SlideFormatArg::Tiff)]
+    pub slide_format: SlideFormatArg,
     /// Genes in rna.csv; 0 writes no RNA.
     #[arg(long, default_value_t = 2000)]
     pub genes: usize,
@@ -48,6 +51,12 @@ pub struct Args {
     pub threads: Option<usize>,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum SlideFormatArg {
+    Tiff,
+    Png,
+}
+
 pub fn run(a: Args) -> Result<()> {
     let &[mx, my, mz] = a.mri_size.as_slice() else {
         anyhow::bail!("--mri-size needs three numbers X,Y,Z (e.g. 96,96,48), got {:?}", a.mri_size);
@@ -61,6 +70,10 @@ pub fn run(a: Args) -> Result<()> {
         rois_max: a.max_rois,
         slide_size: a.slide_size,
         slides_max: a.max_slides,
+        slide_format: match a.slide_format {
+            SlideFormatArg::Tiff => SlideFormat::Tiff,
+            SlideFormatArg::Png => SlideFormat::Png,
+        },
         genes: a.genes,
         mri_size,
         p_missing: a.p_missing,
