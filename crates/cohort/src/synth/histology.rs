@@ -204,6 +204,8 @@ impl Canvas {
         let rw = ring.map(|r| r.1).unwrap_or(0.0);
         let (x0, y0, x1, y1) = self.bbox(b.cx, b.cy, b.reach() + rw + 1.0);
         let table = b.radius_table();
+        let inner = table.iter().cloned().fold(f32::MAX, f32::min) - 0.01;
+        let inner2 = if inner > 0.0 { inner * inner } else { 0.0 };
         let owner = if ring.is_some() {
             self.centres.push((b.cx, b.cy));
             self.centres.len() as u16
@@ -217,7 +219,13 @@ impl Canvas {
                     continue;
                 }
                 let (dx, dy) = (x as f32 + 0.5 - b.cx, y as f32 + 0.5 - b.cy);
-                let d = (dx * dx + dy * dy).sqrt();
+                let d2 = dx * dx + dy * dy;
+                if d2 < inner2 {
+                    // Inside the smallest radius: no angle needed.
+                    self.label[i] = label;
+                    continue;
+                }
+                let d = d2.sqrt();
                 let k = ((fast_atan2(dy, dx) + std::f32::consts::PI) * (RADIUS_STEPS as f32 / std::f32::consts::TAU) + 0.5) as usize;
                 let rad = table[k.min(RADIUS_STEPS)];
                 if d < rad {
@@ -395,9 +403,11 @@ fn render(c: &mut Canvas, ph: &Pheno, plan: &Plan, rng: &mut ChaCha8Rng) -> Rend
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;
+            if c.label[i] == WHITE {
+                continue;
+            }
             let (a, b) = (n1.at(x, y), n2.at(x, y));
             let (he, eo) = match c.label[i] {
-                WHITE => (0.0, 0.0),
                 NECROSIS => (0.07 + 0.1 * b, e0 * (0.42 + 0.3 * b)),
                 TEAR => (0.01, 0.03 + 0.04 * a),
                 EDEMA => (0.5 * h0, e0 * (0.35 + 0.25 * a + 0.15 * b)),

@@ -80,7 +80,9 @@ pub fn features(rgb: &[u8], w: usize, h: usize) -> (Vec<f64>, Vec<f64>) {
 /// Multinomial logistic regression (softmax) with L2 penalty, full-batch gradient descent on
 /// standardised features. Returns the predicted class of each test row.
 pub fn logistic_fit_predict(xtr: &[Vec<f64>], ytr: &[usize], xte: &[Vec<f64>], k: usize, l2: f64, iters: usize) -> Vec<usize> {
-    let d = xtr[0].len();
+    let Some(d) = xtr.first().map(Vec::len) else {
+        return vec![0; xte.len()];
+    };
     let n = xtr.len() as f64;
     let mut mean = vec![0.0; d];
     let mut sd = vec![0.0; d];
