@@ -170,3 +170,43 @@ pub fn render(t: &Truth, size: [usize; 3], spacing: f64, rng: &mut ChaCha8Rng) -
     let [a, b, cc, d] = vols;
     MriVolumes { modalities: [mk(a), mk(b), mk(cc), mk(d)], mask: mk(mask) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn truth(idh: u8, grade: u8) -> Truth {
+        Truth { patient_id: "X".into(), grade, idh, codel: 0, cnv: [0; 4], age: 50.0, risk: 0.0, eta: 0.0, time: 1.0, event: 0 }
+    }
+
+    /// (mean T1CE / mean T1, coefficient of variation of T2) inside the mask.
+    fn stats(v: &MriVolumes) -> (f64, f64) {
+        let inside: Vec<usize> = (0..v.mask.data.len()).filter(|&i| v.mask.data[i] > 0.0).collect();
+        let m = |k: usize| inside.iter().map(|&i| v.modalities[k].data[i]).sum::<f64>() / inside.len() as f64;
+        let t2m = m(2);
+        let t2sd = (inside.iter().map(|&i| (v.modalities[2].data[i] - t2m).powi(2)).sum::<f64>() / inside.len() as f64).sqrt();
+        (m(1) / m(0), t2sd / t2m)
+    }
+
+    #[test]
+    fn idh_wildtype_enhances_and_is_heterogeneous() {
+        let size = [48, 48, 32];
+        for seed in 0..4 {
+            let wt = render(&truth(0, 4), size, 1.0, &mut ChaCha8Rng::seed_from_u64(seed));
+            let mt = render(&truth(1, 2), size, 1.0, &mut ChaCha8Rng::seed_from_u64(seed));
+            for v in [&wt, &mt] {
+                assert!(v.mask.data.iter().filter(|&&x| x == 1.0).count() > 100);
+                assert!(v.modalities.iter().all(|m| m.size == size && m.data.len() == 48 * 48 * 32));
+                // Outside the brain ellipsoid (corner voxel) is 0.
+                assert!(v.modalities.iter().all(|m| m.data[0] == 0.0));
+            }
+            let (enh_wt, cv_wt) = stats(&wt);
+            let (enh_mt, cv_mt) = stats(&mt);
+            assert!(enh_wt > enh_mt + 0.3, "seed {seed}: enhancement {enh_wt} vs {enh_mt}");
+            assert!(cv_wt > cv_mt, "seed {seed}: T2 heterogeneity {cv_wt} vs {cv_mt}");
+        }
+        let g = geometry([96, 96, 48], 1.0);
+        assert_eq!(g.origin, [-47.5, -47.5, -23.5]);
+    }
+}

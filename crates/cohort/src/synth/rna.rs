@@ -109,3 +109,40 @@ impl GeneModel {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::clinical::draw_truth;
+    use rand::SeedableRng;
+
+    fn mean(v: &[f64]) -> f64 {
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    }
+
+    #[test]
+    fn programme_directions_and_overdispersion() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let g = GeneModel::new(300, &mut rng);
+        assert_eq!(&g.names[..3], &["PTEN", "EGFR", "CARD11"]);
+        assert_eq!(g.names[299], "GENE0300");
+        let ts: Vec<Truth> = (0..600).map(|i| draw_truth(&mut rng, format!("P{i}"))).collect();
+        let x: Vec<Vec<f64>> = ts.iter().map(|t| g.sample(t, &mut rng)).collect();
+        let logc = |j: usize, f: &dyn Fn(&Truth) -> bool| -> f64 {
+            let v: Vec<f64> = ts.iter().zip(&x).filter(|(t, _)| f(t)).map(|(_, r)| (r[j] + 1.0).ln()).collect();
+            mean(&v)
+        };
+        // MKI67 (index 5) rises with grade; CHI3L1 (7) is higher in IDH-wildtype; EGFR (1) with its copy number.
+        assert!(logc(5, &|t| t.grade == 4) - logc(5, &|t| t.grade == 2) > 1.0);
+        assert!(logc(7, &|t| t.idh == 0) - logc(7, &|t| t.idh == 1) > 1.0);
+        assert!(logc(1, &|t| t.cnv[1] == 2) - logc(1, &|t| t.cnv[1] == 0) > 0.8);
+        // Counts are whole and non-negative; a gene outside every programme is overdispersed
+        // (variance well above the Poisson mean).
+        assert!(x.iter().flatten().all(|&v| v >= 0.0 && v.fract() == 0.0));
+        let j = (20..300).find(|&j| g.loadings[j].iter().all(|&w| w == 0.0) && g.base[j] > 4.0).unwrap();
+        let col: Vec<f64> = x.iter().map(|r| r[j]).collect();
+        let m = mean(&col);
+        let var = col.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (col.len() - 1) as f64;
+        assert!(var > 2.0 * m, "gene {j}: mean {m}, variance {var}");
+    }
+}
