@@ -214,7 +214,7 @@ pub fn files_to_check(c: &Cohort) -> usize {
 
 fn unreadable(table: &Path, line: usize, column: &str, rel: &Path, e: CohortError) -> CohortError {
     let why = match e {
-        CohortError::Io { source, .. } => source.to_string(),
+        CohortError::Io { err, .. } => err.to_string(),
         CohortError::Image { msg, .. } => msg,
         other => other.to_string(),
     };

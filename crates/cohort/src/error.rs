@@ -6,8 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CohortError {
     /// A file could not be opened, read or written.
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("{}: {err}", path.display())]
+    Io { path: PathBuf, err: std::io::Error },
     /// `cohort.toml` is malformed.
     #[error("{}: {msg}", path.display())]
     Manifest { path: PathBuf, msg: String },
@@ -29,8 +29,8 @@ pub enum CohortError {
 }
 
 impl CohortError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        CohortError::Io { path: path.into(), source }
+    pub(crate) fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Self {
+        CohortError::Io { path: path.into(), err }
     }
     pub(crate) fn cell(path: impl Into<PathBuf>, row: usize, column: &str, msg: impl Into<String>) -> Self {
         CohortError::Cell { path: path.into(), row, column: column.to_string(), msg: msg.into() }

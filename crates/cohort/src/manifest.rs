@@ -95,7 +95,10 @@ impl Manifest {
     /// Read `DIR/cohort.toml` (or the file itself if `path` is a file).
     pub fn read(path: &Path) -> Result<Self> {
         let file = manifest_path(path);
-        let text = std::fs::read_to_string(&file).map_err(|e| CohortError::io(&file, e))?;
+        let text = std::fs::read_to_string(&file).map_err(|e| CohortError::Manifest {
+            path: file.clone(),
+            msg: format!("cannot read: {e}; give a cohort directory holding cohort.toml (`gliofuse synth --out DIR` writes one)"),
+        })?;
         Self::parse(&text, &file)
     }
 
