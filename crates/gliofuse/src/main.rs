@@ -23,6 +23,11 @@ enum Command {
     /// Score predictions: classification (AUC, AP, kappa, ...) or survival (C-index, log-rank).
     #[command(subcommand)]
     Evaluate(cmd::evaluate::Command),
+    /// Generate the synthetic multimodal glioma cohort (ROIs, slides, RNA, MRI, survival).
+    Synth(cmd::synth::Args),
+    /// Inspect a cohort directory.
+    #[command(subcommand)]
+    Cohort(cmd::cohort::Command),
     /// pyradiomics-compatible radiomics features: IMAGE MASK, or `batch cases.csv`, or `merge`.
     Radiomics(cmd::radiomics::Args),
 }
@@ -32,6 +37,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Evaluate(c) => cmd::evaluate::run(c),
+        Command::Synth(a) => cmd::synth::run(a),
+        Command::Cohort(c) => cmd::cohort::run(c),
         Command::Radiomics(a) => cmd::radiomics::run(a),
     };
     match result {

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod cohort;
 pub mod demo;
 pub mod evaluate;
 pub mod output;
 pub mod radiomics;
+pub mod synth;
