@@ -105,7 +105,7 @@ fn gzip_header_len(d: &[u8]) -> Result<usize, &'static str> {
 
 /// Decompress a gzip stream (several members allowed) and return exactly `expected` bytes, or
 /// an error saying the stream is corrupt or too short. Each complete member's CRC-32 and size
-/// are checked (crc32fast; the raw deflate stream is decoded straight into the output).
+/// are checked (libdeflate, or crc32fast after flate2's raw inflate into the output).
 pub(crate) fn gunzip_exact(path: &Path, data: &[u8], expected: usize) -> Result<Vec<u8>, RadiomicsError> {
     if data.len() < 2 || data[0] != 0x1f || data[1] != 0x8b {
         return Err(RadiomicsError::format(path, "voxel data is not a gzip stream (bad magic bytes); the file is corrupt or its encoding field is wrong"));
@@ -119,6 +119,15 @@ pub(crate) fn gunzip_exact(path: &Path, data: &[u8], expected: usize) -> Result<
         return Err(truncated(0));
     }
     let mut out = vec![0u8; expected];
+    // Fast path: one gzip member of exactly the expected size, decoded by libdeflate (about twice
+    // as fast as zlib on literal-heavy image data; it checks the CRC-32 and size). Anything else
+    // (several members, trailing data, truncated or corrupt streams) goes through the
+    // member-by-member loop below, which also gives the precise error.
+    if let Ok(n) = libdeflater::Decompressor::new().gzip_decompress(data, &mut out)
+        && n == expected
+    {
+        return Ok(out);
+    }
     let mut filled = 0usize;
     let mut pos = 0usize;
     while filled < expected {
