@@ -29,6 +29,12 @@ impl Extraction {
     }
 }
 
+/// SHA-1 hashes for the diagnostics, when already known from the stored voxels.
+struct Hashes {
+    image: Option<String>,
+    mask: Option<String>,
+}
+
 /// A configured extractor (pyradiomics' `RadiomicsFeatureExtractor`).
 #[derive(Debug, Clone)]
 pub struct Extractor {
@@ -103,22 +109,36 @@ impl Extractor {
         let _ = self.params.settings.apply("label", &ParamValue::Int(label));
     }
 
-    /// Read the image and mask files and extract.
+    /// Read the image and mask files and extract. The mask is not converted to f64: labels
+    /// are selected and hashed from its stored voxels.
     pub fn execute_files(&self, image: impl AsRef<Path>, mask: impl AsRef<Path>) -> Result<Extraction, RadiomicsError> {
-        let image_path = image.as_ref();
-        let mask_path = mask.as_ref();
-        let img = crate::io::read_image(image_path)?;
-        let msk = crate::io::read_image(mask_path)?;
-        self.execute(&img, &msk)
+        let img_raw = crate::io::read_image_raw(image.as_ref())?;
+        let msk = crate::io::read_image_raw(mask.as_ref())?;
+        let s = &self.params.settings;
+        let img_hash = if s.additional_info { img_raw.stored_sha1() } else { None };
+        let img = img_raw.decode();
+        let (sel, labels) = msk.label_selection(s.label);
+        if !sel.iter().any(|&b| b) {
+            return Err(roi::label_error(s.label, &labels));
+        }
+        let roi = roi::check_roi(&img, &msk.header, sel, s)?;
+        let hashes = Hashes { image: img_hash, mask: if s.additional_info { Some(msk.sha1_as_u32()) } else { None } };
+        self.run(&img, &msk.header, roi, hashes)
     }
 
     /// Extract from images in memory (`mask` voxels equal to the label form the ROI).
     pub fn execute(&self, image: &Image, mask: &Image) -> Result<Extraction, RadiomicsError> {
-        let s: &Settings = &self.params.settings;
         if image.data.len() != image.size.iter().product::<usize>() || mask.data.len() != mask.size.iter().product::<usize>() {
             return Err(RadiomicsError::InvalidInput("image or mask buffer does not match its size".into()));
         }
-        let roi = roi::check_mask(image, mask, s)?;
+        let roi = roi::check_mask(image, mask, &self.params.settings)?;
+        let hashes = Hashes { image: None, mask: Some(mask.sha1_hex_as(PixelType::U32)) };
+        self.run(image, mask, roi, hashes)
+    }
+
+    /// The pipeline after the mask checks; `mask` is used for its geometry only.
+    fn run(&self, image: &Image, mask: &Image, roi: Roi, hashes: Hashes) -> Result<Extraction, RadiomicsError> {
+        let s: &Settings = &self.params.settings;
         let mut bad = 0usize;
         let (b0, b1) = (roi.bbox.start, roi.bbox.size);
         for z in b0[2]..b0[2] + b1[2] {
@@ -138,7 +158,7 @@ impl Extractor {
         }
         let mut out = Extraction::default();
         if s.additional_info {
-            out.diagnostics = self.diagnostics(image, mask, &roi);
+            out.diagnostics = self.diagnostics(image, mask, &roi, hashes);
         }
         let enabled = &self.params.feature_classes;
         let names_for = |class: &str, list: &Option<Vec<String>>| -> Vec<String> {
@@ -228,7 +248,7 @@ impl Extractor {
         Ok(out)
     }
 
-    fn diagnostics(&self, image: &Image, mask: &Image, roi: &Roi) -> Vec<(String, String)> {
+    fn diagnostics(&self, image: &Image, mask: &Image, roi: &Roi, hashes: Hashes) -> Vec<(String, String)> {
         let s = &self.params.settings;
         let mut d: Vec<(String, String)> = Vec::new();
         let mut put = |k: &str, v: String| d.push((format!("diagnostics_{k}"), v));
@@ -245,7 +265,7 @@ impl Extractor {
             })
             .collect();
         put("Configuration_EnabledImageTypes", format!("{{{}}}", types.join(", ")));
-        put("Image-original_Hash", image.sha1_hex());
+        put("Image-original_Hash", hashes.image.unwrap_or_else(|| image.sha1_hex()));
         put("Image-original_Dimensionality", "3D".into());
         put("Image-original_Spacing", py_tuple_f(&image.spacing));
         put("Image-original_Size", py_tuple_u(&image.size));
@@ -262,13 +282,13 @@ impl Extractor {
         put("Image-original_Mean", python_float_repr(mean));
         put("Image-original_Minimum", python_float_repr(mn));
         put("Image-original_Maximum", python_float_repr(mx));
-        put("Mask-original_Hash", mask.sha1_hex_as(PixelType::U32));
+        put("Mask-original_Hash", hashes.mask.unwrap_or_default());
         put("Mask-original_Spacing", py_tuple_f(&mask.spacing));
         put("Mask-original_Size", py_tuple_u(&mask.size));
         put("Mask-original_BoundingBox", py_tuple_u(&roi.bbox.as_tuple()));
         put("Mask-original_VoxelNum", roi.voxel_count.to_string());
         // Connected components and centre of mass within the bounding box (same result, less work).
-        let (_, boxed) = roi::crop(mask, roi, 0);
+        let (_, boxed) = roi::crop(image, roi, 0);
         put("Mask-original_VolumeNum", connected_components(roi.bbox.size, &boxed).to_string());
         let (mut cx, mut cy, mut cz) = (Vec::new(), Vec::new(), Vec::new());
         let (b0, b1) = (roi.bbox.start, roi.bbox.size);

@@ -32,6 +32,11 @@ pub struct Roi {
 
 /// The mask value as pyradiomics sees it after `sitk.Cast(mask, sitkUInt32)`.
 #[inline]
+pub(crate) fn cast_u32(v: f64) -> u32 {
+    as_u32(v)
+}
+
+#[inline]
 fn as_u32(v: f64) -> u32 {
     if v.is_nan() { 0 } else { (v as i64) as u32 }
 }
@@ -53,18 +58,23 @@ pub fn label_mask(mask: &Image, label: i64) -> Result<Vec<bool>, RadiomicsError>
         let mut labels: Vec<u32> = mask.data.iter().map(|&v| as_u32(v)).filter(|&v| v != 0).collect();
         labels.sort_unstable();
         labels.dedup();
-        if labels.is_empty() {
-            return Err(RadiomicsError::InvalidInput(
-                "no labels found in this mask (nothing is segmented); check that the mask file is the right one".into(),
-            ));
-        }
-        let shown: Vec<String> = labels.iter().take(20).map(|l| l.to_string()).collect();
-        return Err(RadiomicsError::InvalidInput(format!(
-            "label {label} not present in mask; choose from [{}] (--label N or setting 'label')",
-            shown.join(" ")
-        )));
+        return Err(label_error(label, &labels));
     }
     Ok(sel)
+}
+
+/// pyradiomics' errors for a mask without the label (`labels`: the non-zero labels present).
+pub fn label_error(label: i64, labels: &[u32]) -> RadiomicsError {
+    if labels.is_empty() {
+        return RadiomicsError::InvalidInput(
+            "no labels found in this mask (nothing is segmented); check that the mask file is the right one".into(),
+        );
+    }
+    let shown: Vec<String> = labels.iter().take(20).map(|l| l.to_string()).collect();
+    RadiomicsError::InvalidInput(format!(
+        "label {label} not present in mask; choose from [{}] (--label N or setting 'label')",
+        shown.join(" ")
+    ))
 }
 
 /// ITK's `VerifyInputInformation` as used by `LabelStatisticsImageFilter`: same size; origin and
@@ -123,6 +133,12 @@ pub fn bounding_box(size: [usize; 3], mask: &[bool]) -> Option<(BoundingBox, usi
 /// `minimumROIDimensions` dimensions and has more than `minimumROISize` voxels.
 pub fn check_mask(image: &Image, mask: &Image, settings: &Settings) -> Result<Roi, RadiomicsError> {
     let sel = label_mask(mask, settings.label)?;
+    check_roi(image, mask, sel, settings)
+}
+
+/// `checkMask` for a label selection already made: geometry of `mask` (its voxels are not
+/// used) against the image, bounding box, dimension and size checks.
+pub fn check_roi(image: &Image, mask: &Image, sel: Vec<bool>, settings: &Settings) -> Result<Roi, RadiomicsError> {
     if let Err(e) = check_geometry(image, mask, settings.geometry_tolerance) {
         if settings.correct_mask {
             return Err(RadiomicsError::InvalidInput(format!(
@@ -130,6 +146,9 @@ pub fn check_mask(image: &Image, mask: &Image, settings: &Settings) -> Result<Ro
             )));
         }
         return Err(e);
+    }
+    if sel.len() != mask.size.iter().product::<usize>() {
+        return Err(RadiomicsError::InvalidInput("mask selection does not match the mask size".into()));
     }
     let (bbox, n) = bounding_box(mask.size, &sel).ok_or_else(|| RadiomicsError::InvalidInput("empty ROI".into()))?;
     let ndims = bbox.size.iter().filter(|&&s| s > 1).count();

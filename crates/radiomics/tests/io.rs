@@ -147,3 +147,30 @@ fn in_memory_image_hash_is_of_f64_buffer() {
     assert_eq!(img.pixel_type, PixelType::F64);
     assert_eq!(img.sha1_hex().len(), 40);
 }
+
+#[test]
+fn raw_path_hashes_and_labels_equal_the_decoded_path() {
+    let mut names: Vec<String> = std::fs::read_dir(data("io"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| radiomics::io::format_of(Path::new(n)).is_some())
+        .collect();
+    names.push("../pyradiomics/brain1_label.nrrd".into());
+    names.sort();
+    for name in &names {
+        let raw = radiomics::io::read_image_raw(data(&format!("io/{name}"))).unwrap();
+        let img = raw.clone().decode();
+        assert_eq!(raw.sha1_as_u32(), img.sha1_hex_as(PixelType::U32), "{name}");
+        if let Some(h) = raw.stored_sha1() {
+            assert_eq!(h, img.sha1_hex(), "{name}");
+        }
+        for label in [0i64, 1, 2, 7, -1] {
+            let (sel, _) = raw.label_selection(label);
+            let want: Vec<bool> = match radiomics::roi::label_mask(&img, label) {
+                Ok(v) => v,
+                Err(_) => vec![false; img.len()],
+            };
+            assert_eq!(sel, want, "{name} label {label}");
+        }
+    }
+}

@@ -37,14 +37,152 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 /// Read an image, choosing the reader from the extension (`.nrrd`, `.nhdr`, `.nii`, `.nii.gz`).
 pub fn read_image(path: impl AsRef<Path>) -> Result<Image, RadiomicsError> {
+    Ok(read_image_raw(path)?.decode())
+}
+
+/// Read an image as stored (voxel bytes not yet converted to f64), choosing the reader from
+/// the extension. Lets the extractor hash and select labels without a f64 copy of the mask.
+pub fn read_image_raw(path: impl AsRef<Path>) -> Result<RawImage, RadiomicsError> {
     let path = path.as_ref();
+    let bytes = read_file(path)?;
     match format_of(path) {
-        Some(Format::Nrrd) => read_nrrd(path),
-        Some(Format::Nifti) => read_nifti(path),
+        Some(Format::Nrrd) => nrrd::parse_nrrd(path, &bytes),
+        Some(Format::Nifti) => nifti::parse_nifti(path, &bytes),
         None => Err(RadiomicsError::format(
             path,
             "unknown image format: use a .nrrd, .nhdr, .nii or .nii.gz file",
         )),
+    }
+}
+
+/// An image as stored in its file: geometry, voxel type and the voxel bytes (little endian,
+/// x fastest), before conversion to f64.
+#[derive(Debug, Clone)]
+pub struct RawImage {
+    /// Geometry and stored pixel type; `data` is empty.
+    pub header: Image,
+    /// Voxels in `header.pixel_type`, little endian.
+    pub bytes: Vec<u8>,
+    /// NIfTI `scl_slope`, `scl_inter` applied when decoding (the result is float32).
+    pub(crate) scale: Option<(f64, f64)>,
+}
+
+impl RawImage {
+    /// Number of voxels.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.header.pixel_type.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The image with f64 voxels (NIfTI rescaling applied, as SimpleITK reads it).
+    pub fn decode(self) -> Image {
+        let n = self.len();
+        let mut img = self.header;
+        img.data = decode_voxels(&self.bytes, img.pixel_type, false, n);
+        if let Some((slope, inter)) = self.scale {
+            for v in &mut img.data {
+                *v = ((*v * slope + inter) as f32) as f64;
+            }
+            if img.pixel_type != PixelType::F64 {
+                img.pixel_type = PixelType::F32;
+            }
+        }
+        img
+    }
+
+    /// `sitk.Hash` of the image as read, from the stored bytes; None when NIfTI rescaling
+    /// changes the values (hash the decoded image then).
+    pub fn stored_sha1(&self) -> Option<String> {
+        if self.scale.is_some() {
+            return None;
+        }
+        use sha1::{Digest, Sha1};
+        Some(Sha1::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Each voxel as `sitk.Cast(image, sitkUInt32)` gives it (integer sources wrap as C casts
+    /// do; float sources truncate), in chunks, without a full f64 copy.
+    fn for_each_u32_chunk(&self, mut f: impl FnMut(&[u32])) {
+        let pt = self.header.pixel_type;
+        let s = pt.size();
+        let mut buf: Vec<u32> = Vec::with_capacity(65536);
+        for chunk in self.bytes.chunks(65536 * s) {
+            buf.clear();
+            macro_rules! ints {
+                ($t:ty) => {
+                    buf.extend(chunk.chunks_exact(s).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or_default()) as u32))
+                };
+            }
+            match (pt, self.scale) {
+                (_, Some((slope, inter))) => {
+                    let vals = decode_voxels(chunk, pt, false, chunk.len() / s);
+                    buf.extend(vals.iter().map(|&v| crate::roi::cast_u32(((v * slope + inter) as f32) as f64)));
+                }
+                (PixelType::U8, None) => buf.extend(chunk.iter().map(|&b| b as u32)),
+                (PixelType::I8, None) => buf.extend(chunk.iter().map(|&b| b as i8 as u32)),
+                (PixelType::U16, None) => ints!(u16),
+                (PixelType::I16, None) => ints!(i16),
+                (PixelType::U32, None) => ints!(u32),
+                (PixelType::I32, None) => ints!(i32),
+                (PixelType::U64, None) => ints!(u64),
+                (PixelType::I64, None) => ints!(i64),
+                (PixelType::F32 | PixelType::F64, None) => {
+                    let vals = decode_voxels(chunk, pt, false, chunk.len() / s);
+                    buf.extend(vals.iter().map(|&v| crate::roi::cast_u32(v)));
+                }
+            }
+            f(&buf);
+        }
+    }
+
+    /// `sitk.Hash(sitk.Cast(image, sitkUInt32))` (pyradiomics' mask hash).
+    pub fn sha1_as_u32(&self) -> String {
+        use sha1::{Digest, Sha1};
+        let pt = self.header.pixel_type;
+        if self.scale.is_none() && matches!(pt, PixelType::U32 | PixelType::I32) {
+            // The UInt32 cast of 32-bit integers keeps the bytes.
+            return Sha1::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect();
+        }
+        let mut h = Sha1::new();
+        let mut bytes = Vec::new();
+        self.for_each_u32_chunk(|c| {
+            bytes.clear();
+            for v in c {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            h.update(&bytes);
+        });
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Voxels equal to `label` after the UInt32 cast (pyradiomics' `getMask`), and the distinct
+    /// non-zero labels when none is (for the error message).
+    pub fn label_selection(&self, label: i64) -> (Vec<bool>, Vec<u32>) {
+        let lab = u32::try_from(label).ok();
+        let mut sel = Vec::with_capacity(self.len());
+        self.for_each_u32_chunk(|c| match lab {
+            Some(l) => sel.extend(c.iter().map(|&v| v == l)),
+            None => sel.extend(std::iter::repeat_n(false, c.len())),
+        });
+        let mut labels = Vec::new();
+        if !sel.iter().any(|&b| b) {
+            self.for_each_u32_chunk(|c| labels.extend(c.iter().copied().filter(|&v| v != 0)));
+            labels.sort_unstable();
+            labels.dedup();
+        }
+        (sel, labels)
+    }
+}
+
+/// Convert stored voxel bytes to little endian in place (big-endian files).
+pub(crate) fn to_little_endian(bytes: &mut [u8], size: usize) {
+    if size > 1 {
+        for c in bytes.chunks_exact_mut(size) {
+            c.reverse();
+        }
     }
 }
 
