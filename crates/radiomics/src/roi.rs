@@ -28,6 +28,8 @@ pub struct Roi {
     pub mask: Vec<bool>,
     pub bbox: BoundingBox,
     pub voxel_count: usize,
+    /// Size (x, y, z) of the volume `mask` covers.
+    pub full_size: [usize; 3],
 }
 
 /// The mask value as pyradiomics sees it after `sitk.Cast(mask, sitkUInt32)`.
@@ -170,7 +172,7 @@ pub fn check_roi(image: &Image, mask: &Image, sel: Vec<bool>, settings: &Setting
             "ROI is too small (minimum size: {min}, ROI size: {n}); see setting 'minimumROISize'"
         )));
     }
-    Ok(Roi { mask: sel, bbox, voxel_count: n })
+    Ok(Roi { mask: sel, bbox, voxel_count: n, full_size: mask.size })
 }
 
 /// `cropToTumorMask`: the image and ROI cropped to the bounding box plus `pad` voxels (clipped to
@@ -195,6 +197,20 @@ pub fn crop(image: &Image, roi: &Roi, pad: usize) -> (Image, Vec<bool>) {
     let origin = image.index_to_physical([lo[0] as f64, lo[1] as f64, lo[2] as f64]);
     let cropped = Image { data, size, spacing: image.spacing, origin, direction: image.direction, pixel_type: image.pixel_type };
     (cropped, mask)
+}
+
+/// The ROI mask cropped to its bounding box (x fastest).
+pub fn crop_mask(roi: &Roi) -> Vec<bool> {
+    let (lo, size) = (roi.bbox.start, roi.bbox.size);
+    let full = roi.full_size;
+    let mut out = Vec::with_capacity(size.iter().product());
+    for z in lo[2]..lo[2] + size[2] {
+        for y in lo[1]..lo[1] + size[1] {
+            let row = lo[0] + full[0] * (y + full[1] * z);
+            out.extend_from_slice(&roi.mask[row..row + size[0]]);
+        }
+    }
+    out
 }
 
 /// `numpy.arange(start, stop, step)` for floats: `ceil((stop - start) / step)` values
@@ -330,7 +346,7 @@ mod tests {
         mask[img.index(1, 2, 3)] = true;
         mask[img.index(2, 2, 3)] = true;
         let (bbox, n) = bounding_box(img.size, &mask).unwrap();
-        let roi = Roi { mask, bbox, voxel_count: n };
+        let roi = Roi { mask, bbox, voxel_count: n, full_size: img.size };
         let (c, m) = crop(&img, &roi, 0);
         assert_eq!(c.size, [2, 1, 1]);
         assert_eq!(c.data, vec![img.data[img.index(1, 2, 3)], img.data[img.index(2, 2, 3)]]);

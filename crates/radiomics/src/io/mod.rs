@@ -93,6 +93,76 @@ impl RawImage {
         img
     }
 
+    /// The voxels of the box `start` + `size` (x, y, z), decoded to f64, as an image whose
+    /// origin is moved to the box (the same as decoding and then cropping).
+    pub fn decode_box(&self, start: [usize; 3], size: [usize; 3]) -> Image {
+        let pt = self.header.pixel_type;
+        let s = pt.size();
+        let full = self.header.size;
+        let mut data = Vec::with_capacity(size.iter().product());
+        for z in start[2]..start[2] + size[2] {
+            for y in start[1]..start[1] + size[1] {
+                let row = (start[0] + full[0] * (y + full[1] * z)) * s;
+                data.extend(decode_voxels(&self.bytes[row..row + size[0] * s], pt, false, size[0]));
+            }
+        }
+        let mut pixel_type = pt;
+        if let Some((slope, inter)) = self.scale {
+            for v in &mut data {
+                *v = ((*v * slope + inter) as f32) as f64;
+            }
+            if pixel_type != PixelType::F64 {
+                pixel_type = PixelType::F32;
+            }
+        }
+        let origin = self.header.index_to_physical([start[0] as f64, start[1] as f64, start[2] as f64]);
+        Image { data, size, spacing: self.header.spacing, origin, direction: self.header.direction, pixel_type }
+    }
+
+    /// Whole-image mean, minimum and maximum as numpy computes them on the float64 array
+    /// (pyradiomics' `diagnostics_Image-original_Mean/Minimum/Maximum`). Integer voxels are summed
+    /// exactly, which is what numpy's pairwise float sum gives while all partial sums stay below
+    /// 2^53; otherwise (and for floats) the f64 values are summed as numpy does.
+    pub fn stats(&self) -> [f64; 3] {
+        let pt = self.header.pixel_type;
+        let n = self.len();
+        // Accumulators: i64 for 8/16-bit voxels (no overflow below 2^47 voxels), i128 for 32-bit.
+        macro_rules! exact {
+            ($t:ty, $acc:ty, $uacc:ty) => {{
+                let (mut sum, mut abs, mut mn, mut mx) = (0 as $acc, 0 as $uacc, <$t>::MAX, <$t>::MIN);
+                for c in self.bytes.as_chunks::<{ std::mem::size_of::<$t>() }>().0 {
+                    let v = <$t>::from_le_bytes(*c);
+                    sum += v as $acc;
+                    abs += (v as $acc).unsigned_abs();
+                    mn = mn.min(v);
+                    mx = mx.max(v);
+                }
+                if (abs as u128) < (1u128 << 53) && n > 0 {
+                    return [sum as f64 / n as f64, mn as f64, mx as f64];
+                }
+            }};
+        }
+        if self.scale.is_none() {
+            match pt {
+                PixelType::U8 => exact!(u8, i64, u64),
+                PixelType::I8 => exact!(i8, i64, u64),
+                PixelType::U16 => exact!(u16, i64, u64),
+                PixelType::I16 => exact!(i16, i64, u64),
+                PixelType::U32 => exact!(u32, i128, u128),
+                PixelType::I32 => exact!(i32, i128, u128),
+                _ => {}
+            }
+        }
+        let img = self.clone().decode();
+        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in &img.data {
+            mn = if v < mn { v } else { mn };
+            mx = if v > mx { v } else { mx };
+        }
+        let mean = crate::numeric::np_mean(&img.data);
+        if mean.is_nan() { [f64::NAN; 3] } else { [mean, mn, mx] }
+    }
+
     /// `sitk.Hash` of the image as read, from the stored bytes; None when NIfTI rescaling
     /// changes the values (hash the decoded image then).
     pub fn stored_sha1(&self) -> Option<String> {
