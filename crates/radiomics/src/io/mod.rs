@@ -55,6 +55,16 @@ pub fn read_image_raw(path: impl AsRef<Path>) -> Result<RawImage, RadiomicsError
     }
 }
 
+/// Parse image bytes already in memory as stored (format from `path`'s extension; `path` also
+/// names the file in errors and locates a detached NRRD data file).
+pub fn parse_image_bytes(path: &Path, bytes: &[u8]) -> Result<RawImage, RadiomicsError> {
+    match format_of(path) {
+        Some(Format::Nrrd) => nrrd::parse_nrrd(path, bytes),
+        Some(Format::Nifti) => nifti::parse_nifti(path, bytes),
+        None => Err(RadiomicsError::format(path, "unknown image format: use a .nrrd, .nhdr, .nii or .nii.gz file")),
+    }
+}
+
 /// An image as stored in its file: geometry, voxel type and the voxel bytes (little endian,
 /// x fastest), before conversion to f64.
 #[derive(Debug, Clone)]
