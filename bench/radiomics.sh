@@ -6,8 +6,9 @@
 #
 # PY must be a Python with pyradiomics 3.1.0 (see tools/reference/make_radiomics_fixtures.py).
 # Needs hyperfine (apt install hyperfine) and GNU time (/usr/bin/time). Prints medians and the
-# ratio; record them in docs/benchmarks.md. The machine is noisy: runs are interleaved by
-# hyperfine per command, so compare medians of the same run only.
+# ratio; record them in docs/benchmarks.md. The machine is noisy: compare medians of the same
+# run only. "gliofuse" prints the CSV (discarded by hyperfine) like the pyradiomics script writes
+# its CSV without fsync; the "--out" row adds gliofuse's atomic write (temp file, fsync, rename).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-30}
@@ -58,7 +59,8 @@ PYEOF
 
 echo "## whole process (hyperfine, $RUNS runs; gliofuse: $NFEAT features)"
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$TMP/h.json" \
-  -n gliofuse "$BIN radiomics $IMG $MSK --out $TMP/g.csv" \
+  -n gliofuse "$BIN radiomics $IMG $MSK" \
+  -n "gliofuse --out (atomic write + fsync)" "$BIN radiomics $IMG $MSK --out $TMP/g.csv" \
   -n "pyradiomics default (107 features)" "$PY $TMP/pyrad.py -" \
   -n "pyradiomics same classes" "$PY $TMP/pyrad.py $TMP/same.yaml" 2>&1 | grep -v '^ *$'
 "$PY" - "$TMP/h.json" <<'PYEOF'

@@ -29,6 +29,30 @@ impl Extraction {
     }
 }
 
+/// What the pipeline needs once the mask is checked: the image geometry (`header`; its voxels
+/// are not used), the mask geometry, the ROI, the image cropped to the ROI's bounding box, the
+/// whole-image mean/min/max and the two hashes for the diagnostics.
+struct Prepared<'a> {
+    header: &'a Image,
+    mask: &'a Image,
+    roi: Roi,
+    cropped: Image,
+    stats: [f64; 3],
+    image_hash: String,
+    mask_hash: String,
+}
+
+/// Whole-image mean (numpy's pairwise sum), minimum and maximum; NaN propagates as in numpy.
+fn image_stats(data: &[f64]) -> [f64; 3] {
+    let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &v in data {
+        mn = if v < mn { v } else { mn };
+        mx = if v > mx { v } else { mx };
+    }
+    let mean = np_mean(data);
+    if mean.is_nan() { [f64::NAN; 3] } else { [mean, mn, mx] }
+}
+
 /// A configured extractor (pyradiomics' `RadiomicsFeatureExtractor`).
 #[derive(Debug, Clone)]
 pub struct Extractor {
@@ -103,34 +127,50 @@ impl Extractor {
         let _ = self.params.settings.apply("label", &ParamValue::Int(label));
     }
 
-    /// Read the image and mask files and extract.
+    /// Read the image and mask files and extract. The mask is not converted to f64: labels
+    /// are selected and hashed from its stored voxels.
     pub fn execute_files(&self, image: impl AsRef<Path>, mask: impl AsRef<Path>) -> Result<Extraction, RadiomicsError> {
-        let image_path = image.as_ref();
-        let mask_path = mask.as_ref();
-        let img = crate::io::read_image(image_path)?;
-        let msk = crate::io::read_image(mask_path)?;
-        self.execute(&img, &msk)
+        let img_raw = crate::io::read_image_raw(image.as_ref())?;
+        let msk = crate::io::read_image_raw(mask.as_ref())?;
+        let s = &self.params.settings;
+        let img_hash = if s.additional_info { img_raw.stored_sha1() } else { None };
+        let (sel, labels) = msk.label_selection(s.label);
+        if !sel.iter().any(|&b| b) {
+            return Err(roi::label_error(s.label, &labels));
+        }
+        let roi = roi::check_roi(&img_raw.header, &msk.header, sel, s)?;
+        let stats = if s.additional_info { img_raw.stats() } else { [f64::NAN; 3] };
+        let cropped = img_raw.decode_box(roi.bbox.start, roi.bbox.size);
+        let mask_hash = if s.additional_info { Some(msk.sha1_as_u32()) } else { None };
+        let header = &img_raw.header;
+        let image_hash = img_hash.unwrap_or_else(|| if s.additional_info { img_raw.clone().decode().sha1_hex() } else { String::new() });
+        self.run(Prepared { header, mask: &msk.header, roi, cropped, stats, image_hash, mask_hash: mask_hash.unwrap_or_default() })
     }
 
     /// Extract from images in memory (`mask` voxels equal to the label form the ROI).
     pub fn execute(&self, image: &Image, mask: &Image) -> Result<Extraction, RadiomicsError> {
-        let s: &Settings = &self.params.settings;
         if image.data.len() != image.size.iter().product::<usize>() || mask.data.len() != mask.size.iter().product::<usize>() {
             return Err(RadiomicsError::InvalidInput("image or mask buffer does not match its size".into()));
         }
+        let s = &self.params.settings;
         let roi = roi::check_mask(image, mask, s)?;
-        let mut bad = 0usize;
-        let (b0, b1) = (roi.bbox.start, roi.bbox.size);
-        for z in b0[2]..b0[2] + b1[2] {
-            for y in b0[1]..b0[1] + b1[1] {
-                let row = image.index(b0[0], y, z);
-                for i in row..row + b1[0] {
-                    if roi.mask[i] && !image.data[i].is_finite() {
-                        bad += 1;
-                    }
-                }
-            }
-        }
+        let (cropped, _) = roi::crop(image, &roi, 0);
+        let (image_hash, mask_hash, stats) = if s.additional_info {
+            (image.sha1_hex(), mask.sha1_hex_as(PixelType::U32), image_stats(&image.data))
+        } else {
+            (String::new(), String::new(), [f64::NAN; 3])
+        };
+        self.run(Prepared { header: image, mask, roi, cropped, stats, image_hash, mask_hash })
+    }
+
+    /// The pipeline after the mask checks.
+    fn run(&self, p: Prepared) -> Result<Extraction, RadiomicsError> {
+        let s: &Settings = &self.params.settings;
+        let roi = &p.roi;
+        // The ROI cropped to its bounding box (no padding), as pyradiomics' cropToTumorMask.
+        let cropped = &p.cropped;
+        let cmask = roi::crop_mask(&p.roi);
+        let bad = cropped.data.iter().zip(&cmask).filter(|(v, m)| **m && !v.is_finite()).count();
         if bad > 0 {
             return Err(RadiomicsError::InvalidInput(format!(
                 "image has {bad} NaN or infinite voxel(s) inside the ROI; fix the image or exclude them from the mask"
@@ -138,7 +178,7 @@ impl Extractor {
         }
         let mut out = Extraction::default();
         if s.additional_info {
-            out.diagnostics = self.diagnostics(image, mask, &roi);
+            out.diagnostics = self.diagnostics(&p);
         }
         let enabled = &self.params.feature_classes;
         let names_for = |class: &str, list: &Option<Vec<String>>| -> Vec<String> {
@@ -148,7 +188,6 @@ impl Extractor {
             }
         };
         // Shape, once, on the mask cropped to the bounding box.
-        let (cropped, cmask) = roi::crop(image, &roi, 0);
         if let Some((_, list)) = enabled.iter().find(|(c, _)| c == "shape") {
             let names = names_for("shape", list);
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -188,7 +227,7 @@ impl Extractor {
             match class.as_str() {
                 "shape" | "shape2D" => {}
                 "firstorder" => {
-                    let d = disc.get_or_insert_with(|| roi::discretize(&cropped, &cmask, s));
+                    let d = disc.get_or_insert_with(|| roi::discretize(cropped, &cmask, s));
                     let values: Vec<f64> = cropped.data.iter().zip(&cmask).filter(|(_, m)| **m).map(|(v, _)| *v).collect();
                     let bins: Vec<u32> = d.bins.iter().zip(&cmask).filter(|(_, m)| **m).map(|(b, _)| *b).collect();
                     let names = names_for("firstorder", list);
@@ -199,7 +238,7 @@ impl Extractor {
                 }
                 texture => match registry::texture_class(texture) {
                     Some(f) => {
-                        let d = disc.get_or_insert_with(|| roi::discretize(&cropped, &cmask, s));
+                        let d = disc.get_or_insert_with(|| roi::discretize(cropped, &cmask, s));
                         let values = f(d, &s.texture())?;
                         match list {
                             None => {
@@ -228,7 +267,8 @@ impl Extractor {
         Ok(out)
     }
 
-    fn diagnostics(&self, image: &Image, mask: &Image, roi: &Roi) -> Vec<(String, String)> {
+    fn diagnostics(&self, p: &Prepared) -> Vec<(String, String)> {
+        let (image, mask, roi) = (p.header, p.mask, &p.roi);
         let s = &self.params.settings;
         let mut d: Vec<(String, String)> = Vec::new();
         let mut put = |k: &str, v: String| d.push((format!("diagnostics_{k}"), v));
@@ -245,30 +285,21 @@ impl Extractor {
             })
             .collect();
         put("Configuration_EnabledImageTypes", format!("{{{}}}", types.join(", ")));
-        put("Image-original_Hash", image.sha1_hex());
+        put("Image-original_Hash", p.image_hash.clone());
         put("Image-original_Dimensionality", "3D".into());
         put("Image-original_Spacing", py_tuple_f(&image.spacing));
         put("Image-original_Size", py_tuple_u(&image.size));
-        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
-        for &v in &image.data {
-            mn = if v < mn { v } else { mn };
-            mx = if v > mx { v } else { mx };
-        }
-        let mean = np_mean(&image.data);
-        if mean.is_nan() {
-            // numpy's min/max propagate NaN, as the mean does.
-            (mn, mx) = (f64::NAN, f64::NAN);
-        }
+        let [mean, mn, mx] = p.stats;
         put("Image-original_Mean", python_float_repr(mean));
         put("Image-original_Minimum", python_float_repr(mn));
         put("Image-original_Maximum", python_float_repr(mx));
-        put("Mask-original_Hash", mask.sha1_hex_as(PixelType::U32));
+        put("Mask-original_Hash", p.mask_hash.clone());
         put("Mask-original_Spacing", py_tuple_f(&mask.spacing));
         put("Mask-original_Size", py_tuple_u(&mask.size));
         put("Mask-original_BoundingBox", py_tuple_u(&roi.bbox.as_tuple()));
         put("Mask-original_VoxelNum", roi.voxel_count.to_string());
         // Connected components and centre of mass within the bounding box (same result, less work).
-        let (_, boxed) = roi::crop(mask, roi, 0);
+        let boxed = roi::crop_mask(roi);
         put("Mask-original_VolumeNum", connected_components(roi.bbox.size, &boxed).to_string());
         let (mut cx, mut cy, mut cz) = (Vec::new(), Vec::new(), Vec::new());
         let (b0, b1) = (roi.bbox.start, roi.bbox.size);

@@ -82,8 +82,8 @@ impl PixelType {
     }
 }
 
-/// Append `values` converted to `pt` (as C casts of in-range values), little endian.
-fn encode_le(values: &[f64], pt: PixelType, out: &mut Vec<u8>) {
+/// Append `values` converted to `pt`, little endian.
+pub(crate) fn encode_le(values: &[f64], pt: PixelType, out: &mut Vec<u8>) {
     let start = out.len();
     out.resize(start + values.len() * pt.size(), 0);
     let dst = &mut out[start..];
@@ -95,13 +95,23 @@ fn encode_le(values: &[f64], pt: PixelType, out: &mut Vec<u8>) {
             }
         }};
     }
+    // Integer targets go through i64 and wrap, as ITK's casts do on x86 (int32 -1 cast to
+    // UInt32 gives 4294967295; a float -1.7 truncates to -1 first).
+    macro_rules! enc_int {
+        ($t:ty, $n:literal) => {{
+            let (chunks, _) = dst.as_chunks_mut::<$n>();
+            for (d, &v) in chunks.iter_mut().zip(values) {
+                *d = ((v as i64) as $t).to_le_bytes();
+            }
+        }};
+    }
     match pt {
-        PixelType::U8 => enc!(u8, 1),
-        PixelType::I8 => enc!(i8, 1),
-        PixelType::U16 => enc!(u16, 2),
-        PixelType::I16 => enc!(i16, 2),
-        PixelType::U32 => enc!(u32, 4),
-        PixelType::I32 => enc!(i32, 4),
+        PixelType::U8 => enc_int!(u8, 1),
+        PixelType::I8 => enc_int!(i8, 1),
+        PixelType::U16 => enc_int!(u16, 2),
+        PixelType::I16 => enc_int!(i16, 2),
+        PixelType::U32 => enc_int!(u32, 4),
+        PixelType::I32 => enc_int!(i32, 4),
         PixelType::U64 => enc!(u64, 8),
         PixelType::I64 => enc!(i64, 8),
         PixelType::F32 => enc!(f32, 4),

@@ -28,9 +28,16 @@ pub struct Roi {
     pub mask: Vec<bool>,
     pub bbox: BoundingBox,
     pub voxel_count: usize,
+    /// Size (x, y, z) of the volume `mask` covers.
+    pub full_size: [usize; 3],
 }
 
 /// The mask value as pyradiomics sees it after `sitk.Cast(mask, sitkUInt32)`.
+#[inline]
+pub(crate) fn cast_u32(v: f64) -> u32 {
+    as_u32(v)
+}
+
 #[inline]
 fn as_u32(v: f64) -> u32 {
     if v.is_nan() { 0 } else { (v as i64) as u32 }
@@ -53,18 +60,23 @@ pub fn label_mask(mask: &Image, label: i64) -> Result<Vec<bool>, RadiomicsError>
         let mut labels: Vec<u32> = mask.data.iter().map(|&v| as_u32(v)).filter(|&v| v != 0).collect();
         labels.sort_unstable();
         labels.dedup();
-        if labels.is_empty() {
-            return Err(RadiomicsError::InvalidInput(
-                "no labels found in this mask (nothing is segmented); check that the mask file is the right one".into(),
-            ));
-        }
-        let shown: Vec<String> = labels.iter().take(20).map(|l| l.to_string()).collect();
-        return Err(RadiomicsError::InvalidInput(format!(
-            "label {label} not present in mask; choose from [{}] (--label N or setting 'label')",
-            shown.join(" ")
-        )));
+        return Err(label_error(label, &labels));
     }
     Ok(sel)
+}
+
+/// pyradiomics' errors for a mask without the label (`labels`: the non-zero labels present).
+pub fn label_error(label: i64, labels: &[u32]) -> RadiomicsError {
+    if labels.is_empty() {
+        return RadiomicsError::InvalidInput(
+            "no labels found in this mask (nothing is segmented); check that the mask file is the right one".into(),
+        );
+    }
+    let shown: Vec<String> = labels.iter().take(20).map(|l| l.to_string()).collect();
+    RadiomicsError::InvalidInput(format!(
+        "label {label} not present in mask; choose from [{}] (--label N or setting 'label')",
+        shown.join(" ")
+    ))
 }
 
 /// ITK's `VerifyInputInformation` as used by `LabelStatisticsImageFilter`: same size; origin and
@@ -123,6 +135,12 @@ pub fn bounding_box(size: [usize; 3], mask: &[bool]) -> Option<(BoundingBox, usi
 /// `minimumROIDimensions` dimensions and has more than `minimumROISize` voxels.
 pub fn check_mask(image: &Image, mask: &Image, settings: &Settings) -> Result<Roi, RadiomicsError> {
     let sel = label_mask(mask, settings.label)?;
+    check_roi(image, mask, sel, settings)
+}
+
+/// `checkMask` for a label selection already made: geometry of `mask` (its voxels are not
+/// used) against the image, bounding box, dimension and size checks.
+pub fn check_roi(image: &Image, mask: &Image, sel: Vec<bool>, settings: &Settings) -> Result<Roi, RadiomicsError> {
     if let Err(e) = check_geometry(image, mask, settings.geometry_tolerance) {
         if settings.correct_mask {
             return Err(RadiomicsError::InvalidInput(format!(
@@ -130,6 +148,9 @@ pub fn check_mask(image: &Image, mask: &Image, settings: &Settings) -> Result<Ro
             )));
         }
         return Err(e);
+    }
+    if sel.len() != mask.size.iter().product::<usize>() {
+        return Err(RadiomicsError::InvalidInput("mask selection does not match the mask size".into()));
     }
     let (bbox, n) = bounding_box(mask.size, &sel).ok_or_else(|| RadiomicsError::InvalidInput("empty ROI".into()))?;
     let ndims = bbox.size.iter().filter(|&&s| s > 1).count();
@@ -151,7 +172,7 @@ pub fn check_mask(image: &Image, mask: &Image, settings: &Settings) -> Result<Ro
             "ROI is too small (minimum size: {min}, ROI size: {n}); see setting 'minimumROISize'"
         )));
     }
-    Ok(Roi { mask: sel, bbox, voxel_count: n })
+    Ok(Roi { mask: sel, bbox, voxel_count: n, full_size: mask.size })
 }
 
 /// `cropToTumorMask`: the image and ROI cropped to the bounding box plus `pad` voxels (clipped to
@@ -176,6 +197,20 @@ pub fn crop(image: &Image, roi: &Roi, pad: usize) -> (Image, Vec<bool>) {
     let origin = image.index_to_physical([lo[0] as f64, lo[1] as f64, lo[2] as f64]);
     let cropped = Image { data, size, spacing: image.spacing, origin, direction: image.direction, pixel_type: image.pixel_type };
     (cropped, mask)
+}
+
+/// The ROI mask cropped to its bounding box (x fastest).
+pub fn crop_mask(roi: &Roi) -> Vec<bool> {
+    let (lo, size) = (roi.bbox.start, roi.bbox.size);
+    let full = roi.full_size;
+    let mut out = Vec::with_capacity(size.iter().product());
+    for z in lo[2]..lo[2] + size[2] {
+        for y in lo[1]..lo[1] + size[1] {
+            let row = lo[0] + full[0] * (y + full[1] * z);
+            out.extend_from_slice(&roi.mask[row..row + size[0]]);
+        }
+    }
+    out
 }
 
 /// `numpy.arange(start, stop, step)` for floats: `ceil((stop - start) / step)` values
@@ -311,7 +346,7 @@ mod tests {
         mask[img.index(1, 2, 3)] = true;
         mask[img.index(2, 2, 3)] = true;
         let (bbox, n) = bounding_box(img.size, &mask).unwrap();
-        let roi = Roi { mask, bbox, voxel_count: n };
+        let roi = Roi { mask, bbox, voxel_count: n, full_size: img.size };
         let (c, m) = crop(&img, &roi, 0);
         assert_eq!(c.size, [2, 1, 1]);
         assert_eq!(c.data, vec![img.data[img.index(1, 2, 3)], img.data[img.index(2, 2, 3)]]);

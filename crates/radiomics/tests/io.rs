@@ -147,3 +147,50 @@ fn in_memory_image_hash_is_of_f64_buffer() {
     assert_eq!(img.pixel_type, PixelType::F64);
     assert_eq!(img.sha1_hex().len(), 40);
 }
+
+#[test]
+fn raw_path_hashes_and_labels_equal_the_decoded_path() {
+    let mut names: Vec<String> = std::fs::read_dir(data("io"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| radiomics::io::format_of(Path::new(n)).is_some())
+        .collect();
+    names.push("../pyradiomics/brain1_label.nrrd".into());
+    names.sort();
+    for name in &names {
+        let raw = radiomics::io::read_image_raw(data(&format!("io/{name}"))).unwrap();
+        let img = raw.clone().decode();
+        assert_eq!(raw.sha1_as_u32(), img.sha1_hex_as(PixelType::U32), "{name}");
+        if let Some(h) = raw.stored_sha1() {
+            assert_eq!(h, img.sha1_hex(), "{name}");
+        }
+        // Whole-image statistics (numpy float64 mean/min/max) and box decoding.
+        let [mean, mn, mx] = raw.stats();
+        let np_mean = radiomics::numeric::np_mean(&img.data);
+        assert_eq!(mean, np_mean, "{name} mean");
+        assert_eq!(mn, img.data.iter().cloned().fold(f64::INFINITY, f64::min), "{name} min");
+        assert_eq!(mx, img.data.iter().cloned().fold(f64::NEG_INFINITY, f64::max), "{name} max");
+        let start = [img.size[0] / 2, img.size[1] / 3, img.size[2] / 2];
+        let size = [img.size[0] - start[0], 1.max(img.size[1] - start[1] - 1), img.size[2] - start[2]];
+        let b = raw.decode_box(start, size);
+        assert_eq!(b.size, size);
+        assert_eq!(b.origin, img.index_to_physical([start[0] as f64, start[1] as f64, start[2] as f64]));
+        let mut k = 0;
+        for z in start[2]..start[2] + size[2] {
+            for y in start[1]..start[1] + size[1] {
+                for x in start[0]..start[0] + size[0] {
+                    assert_eq!(b.data[k].to_bits(), img.data[img.index(x, y, z)].to_bits(), "{name} box");
+                    k += 1;
+                }
+            }
+        }
+        for label in [0i64, 1, 2, 7, -1] {
+            let (sel, _) = raw.label_selection(label);
+            let want: Vec<bool> = match radiomics::roi::label_mask(&img, label) {
+                Ok(v) => v,
+                Err(_) => vec![false; img.len()],
+            };
+            assert_eq!(sel, want, "{name} label {label}");
+        }
+    }
+}

@@ -234,3 +234,16 @@ fn official_baselines_pass_with_pyradiomics_tolerance() {
     eprintln!("baselines: {checked} feature values checked; skipped (part 2): {skipped:?}");
     assert_eq!(checked, 2 * 18 + 2 * 14);
 }
+
+#[test]
+fn in_memory_and_file_paths_agree() {
+    for n in [1, 2] {
+        let (i, m) = (data(&format!("brain{n}_image.nrrd")), data(&format!("brain{n}_label.nrrd")));
+        let ex = Extractor::new(Params::default()).unwrap();
+        let from_files = ex.execute_files(&i, &m).unwrap();
+        let img = radiomics::io::read_image(&i).unwrap();
+        let msk = radiomics::io::read_image(&m).unwrap();
+        let in_memory = ex.execute(&img, &msk).unwrap();
+        assert_eq!(from_files, in_memory, "brain{n}");
+    }
+}

@@ -316,13 +316,29 @@ fn max_distance_sq_grouped(key: &[f64], u: &[f64], v: &[f64]) -> f64 {
         while e < order.len() && key[order[e]] == k {
             e += 1;
         }
-        let gu: Vec<f64> = order[s..e].iter().map(|&i| u[i]).collect();
-        let gv: Vec<f64> = order[s..e].iter().map(|&i| v[i]).collect();
-        for i in 1..gu.len() {
-            for j in 0..i {
-                let du = gu[i] - gu[j];
-                let dv = gv[i] - gv[j];
-                let d = du * du + dv * dv;
+        // Same exact pruning as `max_distance_sq`, in the plane of the group.
+        let m = e - s;
+        let (cu, cv) = order[s..e].iter().fold((0.0, 0.0), |(a, b), &i| (a + u[i], b + v[i]));
+        let (cu, cv) = (cu / m as f64, cv / m as f64);
+        let mut g: Vec<(f64, f64, f64)> =
+            order[s..e].iter().map(|&i| (((u[i] - cu).powi(2) + (v[i] - cv).powi(2)).sqrt(), u[i], v[i])).collect();
+        g.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let dist = |a: &(f64, f64, f64), b: &(f64, f64, f64)| {
+            let du = a.1 - b.1;
+            let dv = a.2 - b.2;
+            du * du + dv * dv
+        };
+        for j in 1..m {
+            best = best.max(dist(&g[0], &g[j]));
+        }
+        for i in 1..m {
+            let need = best.sqrt() * (1.0 - 1e-9) - g[i].0;
+            if g[0].0 < need {
+                break;
+            }
+            let end = g[..i].partition_point(|x| x.0 >= need);
+            for j in 0..end {
+                let d = dist(&g[i], &g[j]);
                 if d > best {
                     best = d;
                 }
@@ -516,6 +532,37 @@ pub fn features(mask: &[bool], size: [usize; 3], spacing: [f64; 3], names: &[&st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pruned_diameters_equal_brute_force() {
+        // Points on a half-voxel lattice as mesh vertices are, pseudo-random (LCG).
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) % 40) as f64 * 0.5
+        };
+        for n in [2usize, 3, 17, 400] {
+            let (mut z, mut y, mut x) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..n {
+                z.push(next() * 6.5);
+                y.push(next() * 0.78125);
+                x.push(next() * 0.78125);
+            }
+            let mut all = 0.0f64;
+            let mut same_z = 0.0f64;
+            for i in 0..n {
+                for j in 0..i {
+                    let d = (z[i] - z[j]).powi(2) + (y[i] - y[j]).powi(2) + (x[i] - x[j]).powi(2);
+                    all = all.max(d);
+                    if z[i] == z[j] {
+                        same_z = same_z.max((y[i] - y[j]).powi(2) + (x[i] - x[j]).powi(2));
+                    }
+                }
+            }
+            assert_eq!(max_distance_sq(&z, &y, &x), all, "n = {n}");
+            assert_eq!(max_distance_sq_grouped(&z, &y, &x), same_z, "n = {n}");
+        }
+    }
 
     #[test]
     fn single_voxel_cube_mesh() {

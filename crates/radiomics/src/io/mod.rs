@@ -37,14 +37,232 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 /// Read an image, choosing the reader from the extension (`.nrrd`, `.nhdr`, `.nii`, `.nii.gz`).
 pub fn read_image(path: impl AsRef<Path>) -> Result<Image, RadiomicsError> {
+    Ok(read_image_raw(path)?.decode())
+}
+
+/// Read an image as stored (voxel bytes not yet converted to f64), choosing the reader from
+/// the extension. Lets the extractor hash and select labels without a f64 copy of the mask.
+pub fn read_image_raw(path: impl AsRef<Path>) -> Result<RawImage, RadiomicsError> {
     let path = path.as_ref();
+    let bytes = read_file(path)?;
     match format_of(path) {
-        Some(Format::Nrrd) => read_nrrd(path),
-        Some(Format::Nifti) => read_nifti(path),
+        Some(Format::Nrrd) => nrrd::parse_nrrd(path, &bytes),
+        Some(Format::Nifti) => nifti::parse_nifti(path, &bytes),
         None => Err(RadiomicsError::format(
             path,
             "unknown image format: use a .nrrd, .nhdr, .nii or .nii.gz file",
         )),
+    }
+}
+
+/// Parse image bytes already in memory as stored (format from `path`'s extension; `path` also
+/// names the file in errors and locates a detached NRRD data file).
+pub fn parse_image_bytes(path: &Path, bytes: &[u8]) -> Result<RawImage, RadiomicsError> {
+    match format_of(path) {
+        Some(Format::Nrrd) => nrrd::parse_nrrd(path, bytes),
+        Some(Format::Nifti) => nifti::parse_nifti(path, bytes),
+        None => Err(RadiomicsError::format(path, "unknown image format: use a .nrrd, .nhdr, .nii or .nii.gz file")),
+    }
+}
+
+/// An image as stored in its file: geometry, voxel type and the voxel bytes (little endian,
+/// x fastest), before conversion to f64.
+#[derive(Debug, Clone)]
+pub struct RawImage {
+    /// Geometry and stored pixel type; `data` is empty.
+    pub header: Image,
+    /// Voxels in `header.pixel_type`, little endian.
+    pub bytes: Vec<u8>,
+    /// NIfTI `scl_slope`, `scl_inter` applied when decoding (the result is float32).
+    pub(crate) scale: Option<(f64, f64)>,
+}
+
+impl RawImage {
+    /// Number of voxels.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.header.pixel_type.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The image with f64 voxels (NIfTI rescaling applied, as SimpleITK reads it).
+    pub fn decode(self) -> Image {
+        let n = self.len();
+        let mut img = self.header;
+        img.data = decode_voxels(&self.bytes, img.pixel_type, false, n);
+        if let Some((slope, inter)) = self.scale {
+            for v in &mut img.data {
+                *v = ((*v * slope + inter) as f32) as f64;
+            }
+            if img.pixel_type != PixelType::F64 {
+                img.pixel_type = PixelType::F32;
+            }
+        }
+        img
+    }
+
+    /// The voxels of the box `start` + `size` (x, y, z), decoded to f64, as an image whose
+    /// origin is moved to the box (the same as decoding and then cropping).
+    pub fn decode_box(&self, start: [usize; 3], size: [usize; 3]) -> Image {
+        let pt = self.header.pixel_type;
+        let s = pt.size();
+        let full = self.header.size;
+        let mut data = Vec::with_capacity(size.iter().product());
+        for z in start[2]..start[2] + size[2] {
+            for y in start[1]..start[1] + size[1] {
+                let row = (start[0] + full[0] * (y + full[1] * z)) * s;
+                data.extend(decode_voxels(&self.bytes[row..row + size[0] * s], pt, false, size[0]));
+            }
+        }
+        let mut pixel_type = pt;
+        if let Some((slope, inter)) = self.scale {
+            for v in &mut data {
+                *v = ((*v * slope + inter) as f32) as f64;
+            }
+            if pixel_type != PixelType::F64 {
+                pixel_type = PixelType::F32;
+            }
+        }
+        let origin = self.header.index_to_physical([start[0] as f64, start[1] as f64, start[2] as f64]);
+        Image { data, size, spacing: self.header.spacing, origin, direction: self.header.direction, pixel_type }
+    }
+
+    /// Whole-image mean, minimum and maximum as numpy computes them on the float64 array
+    /// (pyradiomics' `diagnostics_Image-original_Mean/Minimum/Maximum`). Integer voxels are summed
+    /// exactly, which is what numpy's pairwise float sum gives while all partial sums stay below
+    /// 2^53; otherwise (and for floats) the f64 values are summed as numpy does.
+    pub fn stats(&self) -> [f64; 3] {
+        let pt = self.header.pixel_type;
+        let n = self.len();
+        // Accumulators: i64 for 8/16-bit voxels (no overflow below 2^47 voxels), i128 for 32-bit.
+        macro_rules! exact {
+            ($t:ty, $acc:ty, $uacc:ty) => {{
+                let (mut sum, mut abs, mut mn, mut mx) = (0 as $acc, 0 as $uacc, <$t>::MAX, <$t>::MIN);
+                for c in self.bytes.as_chunks::<{ std::mem::size_of::<$t>() }>().0 {
+                    let v = <$t>::from_le_bytes(*c);
+                    sum += v as $acc;
+                    abs += (v as $acc).unsigned_abs();
+                    mn = mn.min(v);
+                    mx = mx.max(v);
+                }
+                if (abs as u128) < (1u128 << 53) && n > 0 {
+                    return [sum as f64 / n as f64, mn as f64, mx as f64];
+                }
+            }};
+        }
+        if self.scale.is_none() {
+            match pt {
+                PixelType::U8 => exact!(u8, i64, u64),
+                PixelType::I8 => exact!(i8, i64, u64),
+                PixelType::U16 => exact!(u16, i64, u64),
+                PixelType::I16 => exact!(i16, i64, u64),
+                PixelType::U32 => exact!(u32, i128, u128),
+                PixelType::I32 => exact!(i32, i128, u128),
+                _ => {}
+            }
+        }
+        let img = self.clone().decode();
+        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in &img.data {
+            mn = if v < mn { v } else { mn };
+            mx = if v > mx { v } else { mx };
+        }
+        let mean = crate::numeric::np_mean(&img.data);
+        if mean.is_nan() { [f64::NAN; 3] } else { [mean, mn, mx] }
+    }
+
+    /// `sitk.Hash` of the image as read, from the stored bytes; None when NIfTI rescaling
+    /// changes the values (hash the decoded image then).
+    pub fn stored_sha1(&self) -> Option<String> {
+        if self.scale.is_some() {
+            return None;
+        }
+        use sha1::{Digest, Sha1};
+        Some(Sha1::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Each voxel as `sitk.Cast(image, sitkUInt32)` gives it (integer sources wrap as C casts
+    /// do; float sources truncate), in chunks, without a full f64 copy.
+    fn for_each_u32_chunk(&self, mut f: impl FnMut(&[u32])) {
+        let pt = self.header.pixel_type;
+        let s = pt.size();
+        let mut buf: Vec<u32> = Vec::with_capacity(65536);
+        for chunk in self.bytes.chunks(65536 * s) {
+            buf.clear();
+            macro_rules! ints {
+                ($t:ty) => {
+                    buf.extend(chunk.chunks_exact(s).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or_default()) as u32))
+                };
+            }
+            match (pt, self.scale) {
+                (_, Some((slope, inter))) => {
+                    let vals = decode_voxels(chunk, pt, false, chunk.len() / s);
+                    buf.extend(vals.iter().map(|&v| crate::roi::cast_u32(((v * slope + inter) as f32) as f64)));
+                }
+                (PixelType::U8, None) => buf.extend(chunk.iter().map(|&b| b as u32)),
+                (PixelType::I8, None) => buf.extend(chunk.iter().map(|&b| b as i8 as u32)),
+                (PixelType::U16, None) => ints!(u16),
+                (PixelType::I16, None) => ints!(i16),
+                (PixelType::U32, None) => ints!(u32),
+                (PixelType::I32, None) => ints!(i32),
+                (PixelType::U64, None) => ints!(u64),
+                (PixelType::I64, None) => ints!(i64),
+                (PixelType::F32 | PixelType::F64, None) => {
+                    let vals = decode_voxels(chunk, pt, false, chunk.len() / s);
+                    buf.extend(vals.iter().map(|&v| crate::roi::cast_u32(v)));
+                }
+            }
+            f(&buf);
+        }
+    }
+
+    /// `sitk.Hash(sitk.Cast(image, sitkUInt32))` (pyradiomics' mask hash).
+    pub fn sha1_as_u32(&self) -> String {
+        use sha1::{Digest, Sha1};
+        let pt = self.header.pixel_type;
+        if self.scale.is_none() && matches!(pt, PixelType::U32 | PixelType::I32) {
+            // The UInt32 cast of 32-bit integers keeps the bytes.
+            return Sha1::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect();
+        }
+        let mut h = Sha1::new();
+        let mut bytes = Vec::new();
+        self.for_each_u32_chunk(|c| {
+            bytes.clear();
+            for v in c {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            h.update(&bytes);
+        });
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Voxels equal to `label` after the UInt32 cast (pyradiomics' `getMask`), and the distinct
+    /// non-zero labels when none is (for the error message).
+    pub fn label_selection(&self, label: i64) -> (Vec<bool>, Vec<u32>) {
+        let lab = u32::try_from(label).ok();
+        let mut sel = Vec::with_capacity(self.len());
+        self.for_each_u32_chunk(|c| match lab {
+            Some(l) => sel.extend(c.iter().map(|&v| v == l)),
+            None => sel.extend(std::iter::repeat_n(false, c.len())),
+        });
+        let mut labels = Vec::new();
+        if !sel.iter().any(|&b| b) {
+            self.for_each_u32_chunk(|c| labels.extend(c.iter().copied().filter(|&v| v != 0)));
+            labels.sort_unstable();
+            labels.dedup();
+        }
+        (sel, labels)
+    }
+}
+
+/// Convert stored voxel bytes to little endian in place (big-endian files).
+pub(crate) fn to_little_endian(bytes: &mut [u8], size: usize) {
+    if size > 1 {
+        for c in bytes.chunks_exact_mut(size) {
+            c.reverse();
+        }
     }
 }
 
@@ -105,7 +323,7 @@ fn gzip_header_len(d: &[u8]) -> Result<usize, &'static str> {
 
 /// Decompress a gzip stream (several members allowed) and return exactly `expected` bytes, or
 /// an error saying the stream is corrupt or too short. Each complete member's CRC-32 and size
-/// are checked (crc32fast; the raw deflate stream is decoded straight into the output).
+/// are checked (libdeflate, or crc32fast after flate2's raw inflate into the output).
 pub(crate) fn gunzip_exact(path: &Path, data: &[u8], expected: usize) -> Result<Vec<u8>, RadiomicsError> {
     if data.len() < 2 || data[0] != 0x1f || data[1] != 0x8b {
         return Err(RadiomicsError::format(path, "voxel data is not a gzip stream (bad magic bytes); the file is corrupt or its encoding field is wrong"));
@@ -119,6 +337,15 @@ pub(crate) fn gunzip_exact(path: &Path, data: &[u8], expected: usize) -> Result<
         return Err(truncated(0));
     }
     let mut out = vec![0u8; expected];
+    // Fast path: one gzip member of exactly the expected size, decoded by libdeflate (about twice
+    // as fast as zlib on literal-heavy image data; it checks the CRC-32 and size). Anything else
+    // (several members, trailing data, truncated or corrupt streams) goes through the
+    // member-by-member loop below, which also gives the precise error.
+    if let Ok(n) = libdeflater::Decompressor::new().gzip_decompress(data, &mut out)
+        && n == expected
+    {
+        return Ok(out);
+    }
     let mut filled = 0usize;
     let mut pos = 0usize;
     while filled < expected {

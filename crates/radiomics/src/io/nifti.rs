@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::{decode_voxels, gunzip_exact, gzip, read_file, voxel_count, write_atomic};
+use super::{RawImage, gunzip_exact, gzip, read_file, to_little_endian, voxel_count, write_atomic};
 use crate::error::RadiomicsError;
 use crate::image::{Image, PixelType};
 
@@ -231,6 +231,11 @@ pub fn read_nifti(path: impl AsRef<Path>) -> Result<Image, RadiomicsError> {
 
 /// Parse NIfTI from bytes in memory (gzipped or not; detected from the gzip magic).
 pub fn read_nifti_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsError> {
+    Ok(parse_nifti(path, bytes)?.decode())
+}
+
+/// Parse NIfTI into geometry and stored voxel bytes.
+pub(crate) fn parse_nifti(path: &Path, bytes: &[u8]) -> Result<RawImage, RadiomicsError> {
     let gz = bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
     if gz {
         // Header first (540 bytes covers both versions), then the exact amount of data.
@@ -239,8 +244,9 @@ pub fn read_nifti_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsErr
         let (size, n, pt) = layout(path, &hdr)?;
         let off = data_offset(path, &hdr)?;
         let total = off.checked_add(n * pt.size()).ok_or_else(|| RadiomicsError::format(path, "implausible data size"))?;
-        let all = gunzip_exact(path, bytes, total)?;
-        finish(&hdr, size, n, pt, &all[off..])
+        let mut all = gunzip_exact(path, bytes, total)?;
+        all.drain(..off);
+        Ok(finish(&hdr, size, pt, all))
     } else {
         let hdr = parse_header(path, bytes)?;
         let (size, n, pt) = layout(path, &hdr)?;
@@ -252,7 +258,7 @@ pub fn read_nifti_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsErr
                 format!("voxel data too short: {} bytes, {need} needed; the file is truncated", bytes.len().saturating_sub(off)),
             ));
         }
-        finish(&hdr, size, n, pt, &bytes[off..off + need])
+        Ok(finish(&hdr, size, pt, bytes[off..off + need].to_vec()))
     }
 }
 
@@ -294,19 +300,16 @@ fn layout(path: &Path, hdr: &Header) -> Result<([usize; 3], usize, PixelType), R
     Ok((size, n, pt))
 }
 
-fn finish(hdr: &Header, size: [usize; 3], n: usize, pt: PixelType, raw: &[u8]) -> Result<Image, RadiomicsError> {
-    let mut data = decode_voxels(raw, pt, hdr.big_endian, n);
-    let mut pixel_type = pt;
-    let slope = hdr.scl_slope;
-    if slope != 0.0 && slope.is_finite() && !(slope == 1.0 && hdr.scl_inter == 0.0) {
-        let inter = if hdr.scl_inter.is_finite() { hdr.scl_inter } else { 0.0 };
-        for v in &mut data {
-            *v = ((*v * slope + inter) as f32) as f64;
-        }
-        if pixel_type != PixelType::F64 {
-            pixel_type = PixelType::F32;
-        }
+fn finish(hdr: &Header, size: [usize; 3], pt: PixelType, mut raw: Vec<u8>) -> RawImage {
+    if hdr.big_endian {
+        to_little_endian(&mut raw, pt.size());
     }
+    let slope = hdr.scl_slope;
+    let scale = if slope != 0.0 && slope.is_finite() && !(slope == 1.0 && hdr.scl_inter == 0.0) {
+        Some((slope, if hdr.scl_inter.is_finite() { hdr.scl_inter } else { 0.0 }))
+    } else {
+        None
+    };
     let mut spacing = [1.0; 3];
     for (j, s) in spacing.iter_mut().enumerate() {
         let p = hdr.pixdim[j + 1].abs();
@@ -333,7 +336,8 @@ fn finish(hdr: &Header, size: [usize; 3], n: usize, pt: PixelType, raw: &[u8]) -
         }
     }
     let origin = [-off[0], -off[1], off[2]];
-    Ok(Image { data, size, spacing, origin, direction, pixel_type })
+    let header = Image { data: Vec::new(), size, spacing, origin, direction, pixel_type: pt };
+    RawImage { header, bytes: raw, scale }
 }
 
 /// Quaternion (b, c, d) and qfac of a proper/improper rotation `r` (`nifti_mat44_to_quatern`).

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{decode_voxels, gunzip_exact, gzip, read_file, voxel_count, write_atomic};
+use super::{RawImage, gunzip_exact, gzip, read_file, to_little_endian, voxel_count, write_atomic};
 use crate::error::RadiomicsError;
 use crate::image::{Image, PixelType};
 
@@ -107,6 +107,11 @@ pub fn read_nrrd(path: impl AsRef<Path>) -> Result<Image, RadiomicsError> {
 /// Parse NRRD from bytes already in memory; `path` names the file in errors and locates a
 /// detached data file.
 pub fn read_nrrd_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsError> {
+    Ok(parse_nrrd(path, bytes)?.decode())
+}
+
+/// Parse NRRD into geometry and stored voxel bytes.
+pub(crate) fn parse_nrrd(path: &Path, bytes: &[u8]) -> Result<RawImage, RadiomicsError> {
     if !bytes.starts_with(b"NRRD000") {
         return Err(RadiomicsError::format(path, "not a NRRD file (missing 'NRRD000X' magic)"));
     }
@@ -322,7 +327,7 @@ pub fn read_nrrd_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsErro
         }
     }
     let nbytes = n * pt.size();
-    let data = match encoding {
+    let mut raw: Vec<u8> = match encoding {
         Encoding::Raw => {
             let start = if byte_skip == -1 {
                 region.len().checked_sub(nbytes)
@@ -340,15 +345,18 @@ pub fn read_nrrd_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsErro
                     format!("voxel data too short: {} bytes, {nbytes} needed; the file is truncated", region.len().saturating_sub(start)),
                 ));
             }
-            decode_voxels(&region[start..start + nbytes], pt, big_endian, n)
+            region[start..start + nbytes].to_vec()
         }
         Encoding::Gzip => {
             if byte_skip < 0 {
                 return Err(RadiomicsError::format(path, "'byte skip: -1' is only allowed with raw encoding"));
             }
             let skip = byte_skip as usize;
-            let raw = gunzip_exact(path, region, nbytes.saturating_add(skip))?;
-            decode_voxels(&raw[skip..], pt, big_endian, n)
+            let mut raw = gunzip_exact(path, region, nbytes.saturating_add(skip))?;
+            if skip > 0 {
+                raw.drain(..skip);
+            }
+            raw
         }
         Encoding::Ascii => {
             let text = String::from_utf8_lossy(region);
@@ -359,10 +367,16 @@ pub fn read_nrrd_bytes(path: &Path, bytes: &[u8]) -> Result<Image, RadiomicsErro
             if v.len() < n {
                 return Err(RadiomicsError::format(path, format!("ascii voxel data has {} of {n} values; the file is truncated", v.len())));
             }
-            v
+            let mut out = Vec::with_capacity(nbytes);
+            crate::image::encode_le(&v, pt, &mut out);
+            out
         }
     };
-    Ok(Image { data, size, spacing, origin: org, direction, pixel_type: pt })
+    if big_endian && encoding != Encoding::Ascii {
+        to_little_endian(&mut raw, pt.size());
+    }
+    let header = Image { data: Vec::new(), size, spacing, origin: org, direction, pixel_type: pt };
+    Ok(RawImage { header, bytes: raw, scale: None })
 }
 
 /// Write `image` as a NRRD file with attached header and gzip encoding (space LPS), voxels
