@@ -1,0 +1,166 @@
+//! Training engine: exact resume, run directory contents, config errors, learning progress.
+
+use std::collections::BTreeMap;
+
+use burn::prelude::*;
+use models::params::flat_parameters;
+use models::train::{
+    AugmentationConfig, ExperimentConfig, ImageClassification, ImageItem, Normalize, OptimizerConfig, RunDir,
+    ScheduleConfig, TrainOptions, VecDataset, VitModelConfig, train,
+};
+use models::{Vit, VitConfig};
+
+fn tiny() -> VitConfig {
+    VitConfig { image_size: 16, patch_size: 8, channels: 3, dim: 16, depth: 2, heads: 2, mlp_ratio: 2.0, layer_norm_eps: 1e-6, num_classes: 3 }
+}
+
+/// Class c has a bright square in quadrant c (quadrant 3: none), plus seeded noise.
+fn dataset(n: usize) -> VecDataset<ImageItem> {
+    let mut items = Vec::new();
+    let mut state = 12345u64;
+    let mut noise = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) as f32 / (1u64 << 31) as f32) * 0.2
+    };
+    for i in 0..n {
+        let label = i % 3;
+        let mut pixels = vec![0.0f32; 3 * 16 * 16];
+        for c in 0..3 {
+            for y in 0..16 {
+                for x in 0..16 {
+                    let quadrant = (y / 8) * 2 + x / 8;
+                    let base = if quadrant == label { 0.8 } else { 0.2 };
+                    pixels[c * 256 + y * 16 + x] = base + noise();
+                }
+            }
+        }
+        items.push(ImageItem { pixels, channels: 3, height: 16, width: 16, label, group: format!("p{}", i / 2) });
+    }
+    VecDataset::new(items)
+}
+
+fn options(epochs: usize, stop: Option<usize>) -> TrainOptions {
+    TrainOptions {
+        seed: 7,
+        device: Device::flex(),
+        optimizer: OptimizerConfig { lr: 3e-3, ..OptimizerConfig::default() },
+        schedule: ScheduleConfig { epochs, batch_size: 5, warmup_epochs: 1, min_lr: 0.0, keep_checkpoints: 2 },
+        progress: false,
+        stop_after_epochs: stop,
+    }
+}
+
+fn objective() -> ImageClassification {
+    // colour jitter off: flips/rotations only, which keep the quadrant evidence learnable
+    let augmentation = AugmentationConfig { brightness: 0.1, contrast: 0.0, saturation: 0.0, ..AugmentationConfig::none() };
+    ImageClassification { augmentation, normalize: Normalize::None }
+}
+
+fn init(device: &Device) -> Result<Vit, models::train::TrainError> {
+    Ok(tiny().init(device)?)
+}
+
+#[test]
+fn resumed_run_ends_with_bit_identical_weights() {
+    let data = dataset(22);
+    let valid = dataset(9);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a_dir, b_dir) = (RunDir::new(tmp.path().join("a")), RunDir::new(tmp.path().join("b")));
+
+    let full = train(&options(4, None), &objective(), init, &data, Some(&valid), &a_dir, "cfg", false).expect("run a");
+    assert!(full.finished);
+    assert_eq!(full.metrics.len(), 4);
+
+    let part = train(&options(4, Some(2)), &objective(), init, &data, Some(&valid), &b_dir, "cfg", false).expect("run b1");
+    assert!(!part.finished);
+    assert_eq!(part.metrics.len(), 2);
+    assert!(!b_dir.final_model().exists());
+    // resuming in a fresh run without --resume is refused
+    let e = train(&options(4, None), &objective(), init, &data, None, &b_dir, "cfg", false).expect_err("exists").to_string();
+    assert!(e.contains("--resume"), "{e}");
+    // a different configuration is refused
+    let e = train(&options(4, None), &objective(), init, &data, None, &b_dir, "other", true).expect_err("differs").to_string();
+    assert!(e.contains("differs"), "{e}");
+    let resumed = train(&options(4, None), &objective(), init, &data, Some(&valid), &b_dir, "cfg", true).expect("run b2");
+    assert!(resumed.finished);
+
+    let (wa, wb) = (flat_parameters(&full.model), flat_parameters(&resumed.model));
+    assert_eq!(wa.len(), tiny().init(&Device::flex()).map(|m| flat_parameters(&m).len()).unwrap_or(0));
+    assert!(wa.iter().zip(&wb).all(|(x, y)| x.to_bits() == y.to_bits()), "weights differ after resume");
+    // identical loss history (timings aside)
+    let losses = |m: &[models::train::EpochMetrics]| m.iter().map(|e| (e.step, e.lr.to_bits(), e.train_loss.to_bits(), e.valid.get("valid_loss").map(|v| v.to_bits()))).collect::<Vec<_>>();
+    assert_eq!(losses(&full.metrics), losses(&resumed.metrics));
+
+    // the final model file reloads to the same weights
+    let reloaded = tiny().init(&Device::flex()).expect("init").load_file(b_dir.final_model());
+    assert!(flat_parameters(&reloaded).iter().zip(&wa).all(|(x, y)| x.to_bits() == y.to_bits()));
+
+    // a different seed gives different weights (the comparison above has teeth)
+    let c_dir = RunDir::new(tmp.path().join("c"));
+    let other = train(&TrainOptions { seed: 8, ..options(4, None) }, &objective(), init, &data, None, &c_dir, "cfg", false).expect("run c");
+    assert!(flat_parameters(&other.model).iter().zip(&wa).any(|(x, y)| x != y));
+}
+
+#[test]
+fn run_directory_holds_config_metrics_checkpoints_and_model() {
+    let data = dataset(30);
+    let valid = dataset(12);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = RunDir::new(tmp.path().join("run"));
+    let out = train(&options(5, None), &objective(), init, &data, Some(&valid), &run, "seed = 7\n", false).expect("train");
+    assert_eq!(std::fs::read_to_string(run.config_path()).expect("config"), "seed = 7\n");
+    assert!(run.final_model().exists());
+    // checkpoints: every epoch written, the last two kept
+    let kept: Vec<usize> = run.list_checkpoints().expect("list").into_iter().map(|(e, _)| e).collect();
+    assert_eq!(kept, vec![4, 5]);
+    for f in ["model.bpk", "optimizer.bpk", "state.json"] {
+        assert!(run.checkpoint(5).join(f).exists(), "{f}");
+    }
+    // metrics: CSV header + 5 rows, JSON array of 5
+    let csv = std::fs::read_to_string(run.root.join("metrics.csv")).expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("epoch,step,lr,train_loss,samples_per_sec,seconds,valid_accuracy,valid_loss"));
+    assert_eq!(lines.count(), 5);
+    let json: Vec<BTreeMap<String, serde_json::Value>> =
+        serde_json::from_str(&std::fs::read_to_string(run.root.join("metrics.json")).expect("json")).expect("parse");
+    assert_eq!(json.len(), 5);
+    assert_eq!(json[4]["step"], 5 * 6); // 30 items / batch 5
+    // the schedule: warmup epoch 1 (steps 0..5), cosine to 0 over steps 6..30
+    let lr_last_epoch1 = 3e-3 * 5.0 / 6.0;
+    assert!((out.metrics[0].lr - lr_last_epoch1).abs() < 1e-12, "{}", out.metrics[0].lr);
+    let last = 3e-3 * 0.5 * (1.0 + (std::f64::consts::PI * 23.0 / 24.0).cos());
+    assert!((out.metrics[4].lr - last).abs() < 1e-12);
+    // it learns: loss falls and the easy task is mostly solved
+    assert!(out.metrics[4].train_loss < out.metrics[0].train_loss * 0.8, "{:?}", out.metrics);
+    assert!(out.metrics[4].valid["valid_accuracy"] > 0.6, "{:?}", out.metrics[4]);
+}
+
+#[test]
+fn config_errors_name_the_key() {
+    let parse = |text: &str| ExperimentConfig::<VitModelConfig>::from_toml_str(text, std::path::Path::new("exp.toml"));
+    let ok = "seed = 1\n[model]\nnum_classes = 3\n[schedule]\nepochs = 2\nbatch_size = 4\n";
+    let cfg = parse(ok).expect("minimal config");
+    assert_eq!(cfg.optimizer, OptimizerConfig::default());
+    assert_eq!(cfg.optimizer.weight_decay, 0.01);
+    assert_eq!(cfg.model.vit(), VitConfig::tiny(224, 3));
+    assert_eq!(cfg.device, "cpu");
+    // the resolved config round-trips
+    let resolved = cfg.to_toml().expect("toml");
+    assert_eq!(parse(&resolved).expect("reparse"), cfg);
+
+    let cases = [
+        ("seed = 1\n[model]\nnum_classes = 3\n[schedule]\nbatch_size = 4\n", "epochs"),
+        ("seed = 1\n[model]\n[schedule]\nepochs = 2\nbatch_size = 4\n", "num_classes"),
+        ("[model]\nnum_classes = 3\n[schedule]\nepochs = 2\nbatch_size = 4\n", "seed"),
+        (&format!("{ok}[optimizer]\nlr = \"fast\"\n"), "lr"),
+        (&format!("{ok}[optimizer]\nlearning_rate = 0.1\n"), "learning_rate"),
+        (&format!("{ok}[optimizer]\nlr = -1.0\n"), "optimizer.lr"),
+        (&format!("{ok}[augmentation]\nhflip = 1.5\n"), "augmentation.hflip"),
+        (&ok.replace("seed = 1", "seed = 1\ndevice = \"tpu\""), "device"),
+    ];
+    for (text, key) in cases {
+        let e = parse(text).expect_err(key).to_string();
+        assert!(e.starts_with("exp.toml"), "{e}");
+        assert!(e.contains(key), "error for `{key}` does not name it: {e}");
+    }
+}
