@@ -39,7 +39,7 @@ fn main() {
     let device = base.clone().autodiff();
     device.seed(0);
     let cfg = VitConfig::tiny(image, 3);
-    let mut model = match cfg.init(&device) {
+    let mut model = match cfg.init(&device, 0) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e}");

@@ -43,26 +43,25 @@ pub fn grad_cam_tokens(model: &Vit, images: Tensor<4>, classes: &[usize], block:
     if let Some(&c) = classes.iter().find(|&&c| c >= k) {
         return Err(ModelError::ClassOutOfRange { class: c, num_classes: k });
     }
-    let plain_device = images.device().without_autodiff();
-    let ad_device = plain_device.clone().autodiff();
     let frozen = model.valid();
 
     // part 1, no graph: tokens after block `block`
-    let images = images.to_device(&plain_device);
+    let images = images.without_autodiff();
+    let device = images.device();
     let tokens = frozen.run_blocks(frozen.embed(images), 0..block + 1);
 
-    // part 2 on an autodiff copy; only the leaf `v` asks for its gradient
-    let head_model = frozen.clone().to_device(&ad_device);
-    let v = tokens.clone().to_device(&ad_device).require_grad();
-    let logits = head_model.head(head_model.run_blocks(v.clone(), block + 1..model.depth()));
+    // part 2: a fresh autodiff leaf; the (plain) weights act as constants, so only the leaf
+    // gets a gradient
+    let v = tokens.clone().autodiff().require_grad();
+    let logits = frozen.head(frozen.run_blocks(v.clone(), block + 1..model.depth()));
     let idx: Vec<i64> = classes.iter().map(|&c| c as i64).collect();
-    let idx = Tensor::<1, Int>::from_ints(idx.as_slice(), &ad_device).reshape([b, 1]);
+    let idx = Tensor::<1, Int>::from_ints(idx.as_slice(), &device).reshape([b, 1]).autodiff();
     let score = logits.gather(1, idx).sum();
     let grads = score.backward();
     let grad = v
         .grad(&grads)
         .ok_or_else(|| ModelError::InvalidConfig { field: "block".into(), reason: "no gradient reached the tokens".into() })?
-        .to_device(&plain_device);
+        .without_autodiff();
 
     let alpha = grad.mean_dim(1); // [B, 1, D]
     let cam = relu((tokens * alpha).sum_dim(2)); // [B, N, 1]

@@ -168,7 +168,8 @@ pub fn resample_positions(table: &[f32], g_from: usize, g_to: usize, dim: usize)
 /// `config` must agree with the checkpoint in `dim`, `depth`, `heads` (not checkable from the
 /// weights: take it from the checkpoint's `config.json`), `mlp_ratio`, `patch_size` and
 /// `channels`; `image_size` and `num_classes` may differ (see the module documentation).
-pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device) -> Result<(Vit, ImportReport), ModelError> {
+/// `seed` initialises what the checkpoint does not provide (a classifier of another size).
+pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device, seed: u64) -> Result<(Vit, ImportReport), ModelError> {
     let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| ModelError::Checkpoint {
         path: path.to_path_buf(),
@@ -176,7 +177,7 @@ pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device) -> Result<(
     })?;
     let prefix = if st.tensor("vit.embeddings.position_embeddings").is_ok() { "vit." } else { "" };
     let mut ck = Checkpoint { st, prefix, path, used: BTreeSet::new() };
-    let mut model = config.init(device)?;
+    let mut model = config.init(device, seed)?;
     let mut report = ImportReport::default();
     let (d, c, p) = (config.dim, config.channels, config.patch_size);
 

@@ -20,11 +20,14 @@
 
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::gelu;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModelError;
@@ -125,60 +128,58 @@ impl VitConfig {
         Ok(())
     }
 
-    /// Build a randomly initialised model (weights N(0, 0.02), biases 0, LayerNorm 1/0, as
-    /// HuggingFace's `_init_weights` up to truncation). Burn initialises parameters lazily, so
-    /// seed the device (`device.seed(..)`) before the first forward for reproducible weights.
-    pub fn init(&self, device: &Device) -> Result<Vit, ModelError> {
+    /// Build a randomly initialised model: weights N(0, 0.02), biases 0, LayerNorm 1/0 (as
+    /// HuggingFace's `_init_weights`, without the truncation). The values are drawn from a
+    /// `ChaCha8Rng` seeded with `seed`, not from Burn's process-global RNG, so the same seed gives
+    /// the same weights whatever other threads do.
+    pub fn init(&self, device: &Device, seed: u64) -> Result<Vit, ModelError> {
         self.validate()?;
-        let normal = Initializer::Normal { mean: 0.0, std: 0.02 };
-        let linear = |i: usize, o: usize| {
-            LinearConfig::new(i, o)
-                .with_initializer(normal.clone())
-                .init(device)
-                .with_zero_bias(device, o)
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let rng = &mut rng;
+        let normal = |rng: &mut ChaCha8Rng, n: usize| -> Tensor<1> {
+            let dist = Normal::new(0.0f32, 0.02).unwrap_or_else(|_| unreachable!("valid std"));
+            let v: Vec<f32> = (0..n).map(|_| dist.sample(rng)).collect();
+            Tensor::<1>::from_floats(v.as_slice(), device)
+        };
+        let zeros = |n: usize| Param::from_tensor(Tensor::<1>::zeros([n], device));
+        let linear = |rng: &mut ChaCha8Rng, i: usize, o: usize| Linear {
+            // Burn's layout: [d_in, d_out]
+            weight: Param::from_tensor(normal(rng, i * o).reshape([i, o])),
+            bias: Some(zeros(o)),
         };
         let ln = || LayerNormConfig::new(self.dim).with_epsilon(self.layer_norm_eps).init(device);
-        let p = self.patch_size;
-        let mut patch = Conv2dConfig::new([self.channels, self.dim], [p, p])
-            .with_stride([p, p])
-            .with_initializer(normal.clone())
-            .init(device);
-        patch.bias = Some(Initializer::Zeros.init([self.dim], device));
-        let blocks = (0..self.depth)
-            .map(|_| Block {
+        let (p, d, c, m) = (self.patch_size, self.dim, self.channels, self.mlp_dim());
+        // Conv2dConfig::init creates lazy (not yet drawn) parameters; they are replaced here
+        let mut patch = Conv2dConfig::new([c, d], [p, p]).with_stride([p, p]).init(device);
+        patch.weight = Param::from_tensor(normal(rng, d * c * p * p).reshape([d, c, p, p]));
+        patch.bias = Some(zeros(d));
+        let pos = Param::from_tensor(normal(rng, self.num_tokens() * d).reshape([1, self.num_tokens(), d]));
+        let mut blocks = Vec::with_capacity(self.depth);
+        for _ in 0..self.depth {
+            blocks.push(Block {
                 norm1: ln(),
                 attn: Attention {
-                    query: linear(self.dim, self.dim),
-                    key: linear(self.dim, self.dim),
-                    value: linear(self.dim, self.dim),
-                    proj: linear(self.dim, self.dim),
+                    query: linear(rng, d, d),
+                    key: linear(rng, d, d),
+                    value: linear(rng, d, d),
+                    proj: linear(rng, d, d),
                     heads: self.heads,
                 },
                 norm2: ln(),
-                mlp: Mlp { fc1: linear(self.dim, self.mlp_dim()), fc2: linear(self.mlp_dim(), self.dim) },
-            })
-            .collect();
+                mlp: Mlp { fc1: linear(rng, d, m), fc2: linear(rng, m, d) },
+            });
+        }
+        let classifier = linear(rng, d, self.num_classes);
         Ok(Vit {
             patch,
-            pos: normal.init([1, self.num_tokens(), self.dim], device),
+            pos,
             blocks,
             norm: ln(),
-            classifier: linear(self.dim, self.num_classes),
+            classifier,
             patch_size: self.patch_size,
             image_size: self.image_size,
             channels: self.channels,
         })
-    }
-}
-
-trait ZeroBias {
-    fn with_zero_bias(self, device: &Device, n: usize) -> Self;
-}
-
-impl ZeroBias for Linear {
-    fn with_zero_bias(mut self, device: &Device, n: usize) -> Self {
-        self.bias = Some(Initializer::Zeros.init([n], device));
-        self
     }
 }
 

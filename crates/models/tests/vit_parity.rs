@@ -27,12 +27,12 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 fn logits_and_block_tokens_match_transformers() {
     let device = Device::flex();
     let r = Reference::open("vit_reference.safetensors");
-    let (model, report) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(64), &device).expect("import");
+    let (model, report) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(64), &device, 0).expect("import");
     assert!(report.skipped.is_empty(), "{:?}", report.skipped);
     assert_eq!(report.position_resampled, None);
     // everything but the CLS token is used
     assert_eq!(report.unused, vec!["vit.embeddings.cls_token".to_string()]);
-    assert_eq!(report.applied.len(), 4 + 2 * 16 + 2 + 2);
+    assert_eq!(report.applied.len(), 3 + 2 * 16 + 2 + 2); // patch w/b + pos, 16 per layer, final LN, classifier
 
     let x = tensor4(&r, "input", &device);
     let (logits, tok0) = model.forward_with_tokens(x.clone(), 0).expect("forward");
@@ -61,7 +61,7 @@ fn logits_and_block_tokens_match_transformers() {
 fn position_table_is_resampled_bicubically_for_another_grid() {
     let device = Device::flex();
     let r = Reference::open("vit_reference.safetensors");
-    let (model, report) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(96), &device).expect("import");
+    let (model, report) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(96), &device, 0).expect("import");
     assert_eq!(report.position_resampled, Some((4, 6)));
     let (_, want_pos) = r.get("pos96");
     let err_pos = max_abs_diff(&values(model.pos.val()), &want_pos);
@@ -76,7 +76,7 @@ fn position_table_is_resampled_bicubically_for_another_grid() {
 fn grad_cam_matches_pytorch_reference() {
     let device = Device::flex();
     let r = Reference::open("vit_reference.safetensors");
-    let (model, _) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(64), &device).expect("import");
+    let (model, _) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(64), &device, 0).expect("import");
     let x = tensor4(&r, "input", &device);
     for (block, classes, key) in [(0usize, [2usize, 0], "cam_block0"), (1, [1, 1], "cam_block1")] {
         let cam = grad_cam(&model, x.clone(), &classes, block).expect("grad-cam");
@@ -97,7 +97,7 @@ fn grad_cam_matches_pytorch_reference() {
 fn grad_cam_works_on_an_autodiff_device_and_rejects_bad_requests() {
     let device = Device::flex().autodiff();
     let r = Reference::open("vit_reference.safetensors");
-    let (model, _) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(64), &device).expect("import");
+    let (model, _) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &config(64), &device, 0).expect("import");
     let x = tensor4(&r, "input", &device);
     let cam = grad_cam(&model, x.clone(), &[2, 0], 0).expect("grad-cam");
     let (_, want) = r.get("cam_block0");
@@ -112,16 +112,16 @@ fn grad_cam_works_on_an_autodiff_device_and_rejects_bad_requests() {
 fn import_errors_name_the_problem() {
     let device = Device::flex();
     let wrong_depth = VitConfig { depth: 1, ..VitConfig::tiny(64, 3) };
-    let e = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &wrong_depth, &device).expect_err("depth").to_string();
+    let e = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &wrong_depth, &device, 0).expect_err("depth").to_string();
     assert!(e.contains("depth"), "{e}");
     let wrong_dim = VitConfig { depth: 2, dim: 96, ..VitConfig::tiny(64, 3) };
-    let e = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &wrong_dim, &device).expect_err("dim").to_string();
+    let e = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &wrong_dim, &device, 0).expect_err("dim").to_string();
     assert!(e.contains("shape"), "{e}");
-    let e = load_hf_vit(&fixture("missing.safetensors"), &config(64), &device).expect_err("missing").to_string();
+    let e = load_hf_vit(&fixture("missing.safetensors"), &config(64), &device, 0).expect_err("missing").to_string();
     assert!(e.contains("missing.safetensors"), "{e}");
     // a classifier with another class count is skipped, not an error
     let five = VitConfig { depth: 2, ..VitConfig::tiny(64, 5) };
-    let (_, report) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &five, &device).expect("import");
+    let (_, report) = load_hf_vit(&fixture("vit_hf_tiny.safetensors"), &five, &device, 0).expect("import");
     assert_eq!(report.skipped.len(), 1);
     assert!(report.unused.contains(&"classifier.weight".to_string()));
 }
@@ -146,7 +146,7 @@ fn transformers_5_key_names_import_too() {
     let path = tmp.path().join("v5.safetensors");
     std::fs::write(&path, out).expect("write");
     let device = Device::flex();
-    let (model, report) = load_hf_vit(&path, &config(64), &device).expect("import v5 names");
+    let (model, report) = load_hf_vit(&path, &config(64), &device, 0).expect("import v5 names");
     assert!(report.applied.iter().any(|k| k.contains("q_proj")));
     let r = Reference::open("vit_reference.safetensors");
     let (_, want) = r.get("logits");

@@ -75,14 +75,15 @@ pub struct TrainOutcome<M> {
 
 /// Train `init`'s model with `objective` on `train`, writing the run directory `run`.
 ///
-/// `config_toml` is the resolved configuration written to `RUN/config.toml` (and compared on
+/// `init` builds the initial model from the device and the seed (use the seed for every random
+/// initial value, not Burn's global RNG). `config_toml` is the resolved configuration written to `RUN/config.toml` (and compared on
 /// resume). With `resume`, the newest checkpoint in `run` is loaded and training continues from
 /// the following epoch; without a checkpoint the run starts from scratch.
 #[allow(clippy::too_many_arguments)]
 pub fn train<O: Objective>(
     opts: &TrainOptions,
     objective: &O,
-    init: impl FnOnce(&Device) -> Result<O::Model, TrainError>,
+    init: impl FnOnce(&Device, u64) -> Result<O::Model, TrainError>,
     train: &dyn Dataset<Item = O::Item>,
     valid: Option<&dyn Dataset<Item = O::Item>>,
     run: &RunDir,
@@ -114,7 +115,7 @@ pub fn train<O: Objective>(
 
     // fresh start or resume
     device.seed(opts.seed);
-    let mut model = init(&device)?;
+    let mut model = init(&device, opts.seed)?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let (mut epoch0, mut step, mut history) = (0usize, 0usize, Vec::new());
     if resume && let Some((_, dir)) = run.list_checkpoints()?.pop() {
@@ -260,10 +261,10 @@ pub fn train_vit(
     let objective = ImageClassification { augmentation: config.augmentation.clone(), normalize: config.data.normalize };
     let vit_cfg = config.model.vit();
     let pretrained = config.model.pretrained.clone();
-    let init = move |device: &Device| -> Result<Vit, TrainError> {
+    let init = move |device: &Device, seed: u64| -> Result<Vit, TrainError> {
         Ok(match &pretrained {
-            Some(path) => crate::hf_vit::load_hf_vit(path, &vit_cfg, device)?.0,
-            None => vit_cfg.init(device)?,
+            Some(path) => crate::hf_vit::load_hf_vit(path, &vit_cfg, device, seed)?.0,
+            None => vit_cfg.init(device, seed)?,
         })
     };
     train(&opts, &objective, init, train_set, valid, run, &config.to_toml()?, resume)
