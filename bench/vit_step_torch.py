@@ -65,16 +65,21 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
     x = torch.randn(a.batch, 3, a.image, a.image)
     y = torch.arange(a.batch) % 3
-    train, losses = [], []
+    train, losses, fwd, bwd, optt = [], [], [], [], []
     for i in range(a.steps + 1):
         t = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
         l = loss.item()
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
         if i > 0:
             train.append(time.perf_counter() - t)
+            fwd.append(t1 - t)
+            bwd.append(t2 - t1)
+            optt.append(time.perf_counter() - t2)
             losses.append(l)
     model.eval()
     infer = []
@@ -88,6 +93,8 @@ def main():
         "framework": f"torch-{torch.__version__}", "threads": a.threads, "image": a.image, "batch": a.batch,
         "params": sum(p.numel() for p in model.parameters()), "steps": a.steps,
         "train_step_median_s": round(statistics.median(train), 4), "infer_median_s": round(statistics.median(infer), 4),
+        "train_forward_s": round(statistics.median(fwd), 4), "train_backward_s": round(statistics.median(bwd), 4),
+        "train_optimizer_s": round(statistics.median(optt), 4),
         "train_steps_s": [round(t, 4) for t in train], "infer_s": [round(t, 4) for t in infer], "last_loss": round(losses[-1], 4),
     }))
 

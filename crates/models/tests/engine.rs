@@ -157,3 +157,50 @@ fn config_errors_name_the_key() {
         assert!(e.contains(key), "error for `{key}` does not name it: {e}");
     }
 }
+
+#[test]
+fn shipped_grade_configs_parse() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/grade");
+    let tiny = ExperimentConfig::<VitModelConfig>::from_file(&root.join("tiny.toml")).expect("tiny.toml");
+    assert_eq!(tiny.model.vit().num_tokens(), 16);
+    let real = ExperimentConfig::<VitModelConfig>::from_file(&root.join("vit-tiny.toml")).expect("vit-tiny.toml");
+    assert_eq!(real.model.vit(), VitConfig::tiny(224, 3));
+    assert_eq!((real.schedule.epochs, real.schedule.batch_size), (70, 4));
+    assert_eq!(real.optimizer, OptimizerConfig::default());
+}
+
+#[test]
+fn train_vit_runs_from_a_config_with_a_pretrained_checkpoint() {
+    // ViT-Tiny widths, 2 blocks, 64 px, initialised from the HF fixture checkpoint
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vit_hf_tiny.safetensors");
+    let text = format!(
+        "seed = 3\n[model]\nimage_size = 64\ndepth = 2\nnum_classes = 3\npretrained = {:?}\n[data]\nnormalize = \"none\"\n[schedule]\nepochs = 1\nbatch_size = 3\n",
+        fixture.display().to_string()
+    );
+    let cfg = ExperimentConfig::<VitModelConfig>::from_toml_str(&text, std::path::Path::new("exp.toml")).expect("config");
+    let items: Vec<ImageItem> = (0..6)
+        .map(|i| ImageItem {
+            pixels: (0..3 * 64 * 64).map(|j| ((i * 31 + j) % 17) as f32 / 17.0).collect(),
+            channels: 3,
+            height: 64,
+            width: 64,
+            label: i % 3,
+            group: format!("p{i}"),
+        })
+        .collect();
+    let data = VecDataset::new(items);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = RunDir::new(tmp.path().join("run"));
+    let out = models::train::train_vit(&cfg, &data, None, &run, false, false).expect("train");
+    assert!(out.finished);
+    assert_eq!(out.metrics.len(), 1);
+    assert!(out.metrics[0].train_loss.is_finite());
+    // the resolved config in the run directory parses back to the same experiment
+    let resolved = ExperimentConfig::<VitModelConfig>::from_file(&run.config_path()).expect("resolved");
+    assert_eq!(resolved, cfg);
+    // a wrong image size is a clear error, not a panic
+    let bad: Vec<ImageItem> = vec![ImageItem { pixels: vec![0.5; 3 * 32 * 32], channels: 3, height: 32, width: 32, label: 0, group: "q".into() }];
+    let run2 = RunDir::new(tmp.path().join("run2"));
+    let e = models::train::train_vit(&cfg, &VecDataset::new(bad), None, &run2, false, false).expect_err("size").to_string();
+    assert!(e.contains("image_size"), "{e}");
+}
