@@ -23,6 +23,8 @@ enum Command {
     /// Score predictions: classification (AUC, AP, kappa, ...) or survival (C-index, log-rank).
     #[command(subcommand)]
     Evaluate(cmd::evaluate::Command),
+    /// pyradiomics-compatible radiomics features: IMAGE MASK, or `batch cases.csv`, or `merge`.
+    Radiomics(cmd::radiomics::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Evaluate(c) => cmd::evaluate::run(c),
+        Command::Radiomics(a) => cmd::radiomics::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,4 +8,13 @@ pub enum RadiomicsError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     InvalidInput(String),
+    /// A file that could be opened but not decoded (bad header, truncated data, ...).
+    #[error("{path}: {msg}")]
+    Format { path: PathBuf, msg: String },
+}
+
+impl RadiomicsError {
+    pub(crate) fn format(path: &std::path::Path, msg: impl Into<String>) -> RadiomicsError {
+        RadiomicsError::Format { path: path.to_path_buf(), msg: msg.into() }
+    }
 }

@@ -4,6 +4,21 @@
 //! to the mask's bounding box, already discretised) and [`TextureSettings`], and return
 //! `(feature name, value)` pairs in pyradiomics' order, for the enabled-by-default features.
 
+pub mod firstorder;
+pub mod glcm;
+pub mod gldm;
+pub mod glrlm;
+pub mod glszm;
+mod neighbourhood;
+pub mod names;
+pub mod ngtdm;
+pub mod registry;
+pub mod shape;
+pub mod shape2d;
+
+pub use names::{all_feature_names, default_feature_names};
+pub use neighbourhood::angles;
+
 /// The ROI after cropping to its bounding box and discretisation, as pyradiomics hands it to a
 /// feature class (`self.imageArray` after `_applyBinning`, `self.maskArray`).
 #[derive(Debug, Clone)]

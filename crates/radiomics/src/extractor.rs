@@ -1,0 +1,308 @@
+//! The extraction pipeline of pyradiomics' `RadiomicsFeatureExtractor.execute` for the Original
+//! image type: mask checks, diagnostics, shape on the cropped mask, then first-order and the
+//! texture classes on the cropped, discretised ROI.
+
+use std::path::Path;
+
+use crate::error::RadiomicsError;
+use crate::features::{firstorder, registry, shape, shape2d};
+use crate::image::{Image, PixelType};
+use crate::numeric::np_mean;
+use crate::roi::{self, Roi};
+use crate::settings::{ParamValue, Params, Settings, python_float_repr};
+
+/// The result of one extraction, in pyradiomics' order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extraction {
+    /// `diagnostics_*` entries as strings (empty when `additionalInfo` is false).
+    pub diagnostics: Vec<(String, String)>,
+    /// Feature values named `<imagetype>_<class>_<Feature>`, e.g. `original_firstorder_Mean`.
+    pub features: Vec<(String, f64)>,
+    /// Things the user should know that did not stop the extraction (one line each).
+    pub warnings: Vec<String>,
+}
+
+impl Extraction {
+    /// The value of a feature by its full name.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.features.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+}
+
+/// A configured extractor (pyradiomics' `RadiomicsFeatureExtractor`).
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    params: Params,
+}
+
+fn py_tuple_f(v: &[f64]) -> String {
+    format!("({})", v.iter().map(|x| python_float_repr(*x)).collect::<Vec<_>>().join(", "))
+}
+
+fn py_tuple_u(v: &[usize]) -> String {
+    format!("({})", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+}
+
+/// Number of 26-connected components of a boolean volume (x fastest).
+fn connected_components(size: [usize; 3], mask: &[bool]) -> usize {
+    let mut seen = vec![false; mask.len()];
+    let mut stack = Vec::new();
+    let mut count = 0;
+    let [nx, ny, nz] = size;
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        count += 1;
+        seen[start] = true;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
+            for dz in -1i64..=1 {
+                for dy in -1i64..=1 {
+                    for dx in -1i64..=1 {
+                        let (xx, yy, zz) = (x as i64 + dx, y as i64 + dy, z as i64 + dz);
+                        if xx < 0 || yy < 0 || zz < 0 || xx >= nx as i64 || yy >= ny as i64 || zz >= nz as i64 {
+                            continue;
+                        }
+                        let j = xx as usize + nx * (yy as usize + ny * zz as usize);
+                        if mask[j] && !seen[j] {
+                            seen[j] = true;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    count
+}
+
+impl Extractor {
+    /// An extractor for these parameters; errors if they need features not implemented yet.
+    pub fn new(params: Params) -> Result<Extractor, RadiomicsError> {
+        params.check_supported()?;
+        Ok(Extractor { params })
+    }
+
+    /// An extractor configured by a pyradiomics parameter file (YAML/JSON).
+    pub fn from_param_file(path: impl AsRef<Path>) -> Result<Extractor, RadiomicsError> {
+        let path = path.as_ref();
+        let params = Params::from_file(path)?;
+        params.check_supported().map_err(|e| RadiomicsError::Format { path: path.to_path_buf(), msg: e.to_string() })?;
+        Ok(Extractor { params })
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Use `label` instead of the configured one (pyradiomics' `execute(..., label=N)`).
+    pub fn set_label(&mut self, label: i64) {
+        // Cannot fail for an integer.
+        let _ = self.params.settings.apply("label", &ParamValue::Int(label));
+    }
+
+    /// Read the image and mask files and extract.
+    pub fn execute_files(&self, image: impl AsRef<Path>, mask: impl AsRef<Path>) -> Result<Extraction, RadiomicsError> {
+        let image_path = image.as_ref();
+        let mask_path = mask.as_ref();
+        let img = crate::io::read_image(image_path)?;
+        let msk = crate::io::read_image(mask_path)?;
+        self.execute(&img, &msk)
+    }
+
+    /// Extract from images in memory (`mask` voxels equal to the label form the ROI).
+    pub fn execute(&self, image: &Image, mask: &Image) -> Result<Extraction, RadiomicsError> {
+        let s: &Settings = &self.params.settings;
+        if image.data.len() != image.size.iter().product::<usize>() || mask.data.len() != mask.size.iter().product::<usize>() {
+            return Err(RadiomicsError::InvalidInput("image or mask buffer does not match its size".into()));
+        }
+        let roi = roi::check_mask(image, mask, s)?;
+        let mut bad = 0usize;
+        let (b0, b1) = (roi.bbox.start, roi.bbox.size);
+        for z in b0[2]..b0[2] + b1[2] {
+            for y in b0[1]..b0[1] + b1[1] {
+                let row = image.index(b0[0], y, z);
+                for i in row..row + b1[0] {
+                    if roi.mask[i] && !image.data[i].is_finite() {
+                        bad += 1;
+                    }
+                }
+            }
+        }
+        if bad > 0 {
+            return Err(RadiomicsError::InvalidInput(format!(
+                "image has {bad} NaN or infinite voxel(s) inside the ROI; fix the image or exclude them from the mask"
+            )));
+        }
+        let mut out = Extraction::default();
+        if s.additional_info {
+            out.diagnostics = self.diagnostics(image, mask, &roi);
+        }
+        let enabled = &self.params.feature_classes;
+        let names_for = |class: &str, list: &Option<Vec<String>>| -> Vec<String> {
+            match list {
+                None => crate::features::default_feature_names(class).iter().map(|s| s.to_string()).collect(),
+                Some(l) => l.clone(),
+            }
+        };
+        // Shape, once, on the mask cropped to the bounding box.
+        let (cropped, cmask) = roi::crop(image, &roi, 0);
+        if let Some((_, list)) = enabled.iter().find(|(c, _)| c == "shape") {
+            let names = names_for("shape", list);
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            for (n, v) in shape::features(&cmask, cropped.size, cropped.spacing, &refs) {
+                out.features.push((format!("original_shape_{n}"), v));
+            }
+        }
+        if let Some((_, list)) = enabled.iter().find(|(c, _)| c == "shape2D") {
+            // pyradiomics checks the bounding-box size at index force2Ddimension of its (x, y, z)
+            // bounding box, then the cropped array's size along numpy axis force2Ddimension.
+            if !s.force_2d {
+                out.warnings.push("shape2D is enabled but force2D is false: shape2D features skipped".into());
+            } else if roi.bbox.size[s.force_2d_dimension] <= 1 {
+                out.warnings.push(format!(
+                    "shape2D skipped: the ROI's bounding box has size 1 in dimension {}",
+                    s.force_2d_dimension
+                ));
+            } else {
+                let np_size = [cropped.size[2], cropped.size[1], cropped.size[0]];
+                if np_size[s.force_2d_dimension] > 1 {
+                    return Err(RadiomicsError::InvalidInput(format!(
+                        "size of the mask in dimension {} is more than 1, cannot compute 2D shape (shape2D needs a ROI one slice thick along force2Ddimension)",
+                        s.force_2d_dimension
+                    )));
+                }
+                let sh = shape2d::Shape2D::new(&cmask, cropped.size, cropped.spacing, s.force_2d_dimension);
+                for n in names_for("shape2D", list) {
+                    if let Some(v) = sh.by_name(&n) {
+                        out.features.push((format!("original_shape2D_{n}"), v));
+                    }
+                }
+            }
+        }
+        // Original image: crop without padding, discretise, run the classes in order.
+        let mut disc = None;
+        for (class, list) in enabled {
+            match class.as_str() {
+                "shape" | "shape2D" => {}
+                "firstorder" => {
+                    let d = disc.get_or_insert_with(|| roi::discretize(&cropped, &cmask, s));
+                    let values: Vec<f64> = cropped.data.iter().zip(&cmask).filter(|(_, m)| **m).map(|(v, _)| *v).collect();
+                    let bins: Vec<u32> = d.bins.iter().zip(&cmask).filter(|(_, m)| **m).map(|(b, _)| *b).collect();
+                    let names = names_for("firstorder", list);
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    for (n, v) in firstorder::features(&values, &bins, cropped.spacing, s.voxel_array_shift, &refs) {
+                        out.features.push((format!("original_firstorder_{n}"), v));
+                    }
+                }
+                texture => match registry::texture_class(texture) {
+                    Some(f) => {
+                        let d = disc.get_or_insert_with(|| roi::discretize(&cropped, &cmask, s));
+                        let values = f(d, &s.texture())?;
+                        match list {
+                            None => {
+                                for (n, v) in values {
+                                    out.features.push((format!("original_{texture}_{n}"), v));
+                                }
+                            }
+                            Some(wanted) => {
+                                for w in wanted {
+                                    match values.iter().find(|(n, _)| n == w) {
+                                        Some((n, v)) => out.features.push((format!("original_{texture}_{n}"), *v)),
+                                        None => out.warnings.push(format!(
+                                            "{texture} feature {w} is deprecated and has no value (as in pyradiomics)"
+                                        )),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    None => out.warnings.push(format!(
+                        "feature class {texture} is not available in this build: its features are left out"
+                    )),
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    fn diagnostics(&self, image: &Image, mask: &Image, roi: &Roi) -> Vec<(String, String)> {
+        let s = &self.params.settings;
+        let mut d: Vec<(String, String)> = Vec::new();
+        let mut put = |k: &str, v: String| d.push((format!("diagnostics_{k}"), v));
+        put("Versions_gliofuse", env!("CARGO_PKG_VERSION").to_string());
+        put("Versions_PyRadiomicsCompatible", "v3.1.0".into());
+        put("Configuration_Settings", s.python_repr());
+        let types: Vec<String> = self
+            .params
+            .image_types
+            .iter()
+            .map(|(n, c)| {
+                let inner: Vec<String> = c.iter().map(|(k, v)| format!("'{k}': {}", v.python_repr())).collect();
+                format!("'{n}': {{{}}}", inner.join(", "))
+            })
+            .collect();
+        put("Configuration_EnabledImageTypes", format!("{{{}}}", types.join(", ")));
+        put("Image-original_Hash", image.sha1_hex());
+        put("Image-original_Dimensionality", "3D".into());
+        put("Image-original_Spacing", py_tuple_f(&image.spacing));
+        put("Image-original_Size", py_tuple_u(&image.size));
+        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in &image.data {
+            mn = if v < mn { v } else { mn };
+            mx = if v > mx { v } else { mx };
+        }
+        let mean = np_mean(&image.data);
+        if mean.is_nan() {
+            // numpy's min/max propagate NaN, as the mean does.
+            (mn, mx) = (f64::NAN, f64::NAN);
+        }
+        put("Image-original_Mean", python_float_repr(mean));
+        put("Image-original_Minimum", python_float_repr(mn));
+        put("Image-original_Maximum", python_float_repr(mx));
+        put("Mask-original_Hash", mask.sha1_hex_as(PixelType::U32));
+        put("Mask-original_Spacing", py_tuple_f(&mask.spacing));
+        put("Mask-original_Size", py_tuple_u(&mask.size));
+        put("Mask-original_BoundingBox", py_tuple_u(&roi.bbox.as_tuple()));
+        put("Mask-original_VoxelNum", roi.voxel_count.to_string());
+        // Connected components and centre of mass within the bounding box (same result, less work).
+        let (_, boxed) = roi::crop(mask, roi, 0);
+        put("Mask-original_VolumeNum", connected_components(roi.bbox.size, &boxed).to_string());
+        let (mut cx, mut cy, mut cz) = (Vec::new(), Vec::new(), Vec::new());
+        let (b0, b1) = (roi.bbox.start, roi.bbox.size);
+        for z in b0[2]..b0[2] + b1[2] {
+            for y in b0[1]..b0[1] + b1[1] {
+                for x in b0[0]..b0[0] + b1[0] {
+                    if roi.mask[mask.index(x, y, z)] {
+                        cx.push(x as f64);
+                        cy.push(y as f64);
+                        cz.push(z as f64);
+                    }
+                }
+            }
+        }
+        let com = [np_mean(&cx), np_mean(&cy), np_mean(&cz)];
+        put("Mask-original_CenterOfMassIndex", py_tuple_f(&com));
+        put("Mask-original_CenterOfMass", py_tuple_f(&mask.index_to_physical(com)));
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_use_26_connectivity() {
+        // 4 x 2 x 2 volume: (0,0,0) and (1,1,1) touch by a corner; (3,0,0) is separate.
+        let mut m = vec![false; 16];
+        m[0] = true;
+        m[1 + 4 * (1 + 2)] = true;
+        m[3] = true;
+        assert_eq!(connected_components([4, 2, 2], &m), 2);
+        m[3] = false;
+        assert_eq!(connected_components([4, 2, 2], &m), 1);
+    }
+}
