@@ -146,9 +146,15 @@ fn transpose(values: &[f32], out: usize, inp: usize) -> Vec<f32> {
 
 /// Resample a `[g_from * g_from, D]` row-major position table to `g_to x g_to` with bicubic
 /// interpolation (`align_corners = false`), on the Flex CPU backend.
-pub fn resample_positions(table: &[f32], g_from: usize, g_to: usize, dim: usize) -> Vec<f32> {
+pub fn resample_positions(table: &[f32], g_from: usize, g_to: usize, dim: usize) -> Result<Vec<f32>, ModelError> {
+    if table.len() != g_from * g_from * dim {
+        return Err(ModelError::InvalidConfig {
+            field: "position table".into(),
+            reason: format!("{} values for a {g_from}x{g_from} grid of width {dim}", table.len()),
+        });
+    }
     if g_from == g_to {
-        return table.to_vec();
+        return Ok(table.to_vec());
     }
     let cpu = Device::flex();
     let t = Tensor::<2>::from_data(TensorData::new(table.to_vec(), [g_from * g_from, dim]), &cpu)
@@ -160,7 +166,10 @@ pub fn resample_positions(table: &[f32], g_from: usize, g_to: usize, dim: usize)
     );
     // [1, D, g, g] -> [g*g, D]
     let r = r.permute([0, 2, 3, 1]).reshape([g_to * g_to, dim]);
-    r.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default()
+    r.into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| ModelError::InvalidConfig {
+        field: "position table".into(),
+        reason: format!("resampling failed ({e:?})"),
+    })
 }
 
 /// Build a [`Vit`] with `config` and load the HuggingFace checkpoint at `path` into it.
@@ -198,7 +207,7 @@ pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device, seed: u64) 
         return Err(ck.err(format!("position_embeddings has {n_src} patch rows, not a square grid")));
     }
     let g = config.grid();
-    let table = resample_positions(&pos[d..], g_src, g, d);
+    let table = resample_positions(&pos[d..], g_src, g, d)?;
     if g_src != g {
         report.position_resampled = Some((g_src, g));
     }
