@@ -14,13 +14,21 @@ use burn::tensor::Distribution;
 use models::{VitConfig, parse_device};
 
 fn arg(args: &[String], name: &str, default: &str) -> String {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.to_string())
 }
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
 }
 
 fn main() {
@@ -50,9 +58,16 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut optim = AdamWConfig::new().with_weight_decay(0.01).with_epsilon(1e-8).init();
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(0.01)
+        .with_epsilon(1e-8)
+        .init();
     let ce = CrossEntropyLossConfig::new().init(&device);
-    let x = Tensor::<4>::random([batch, 3, image, image], Distribution::Normal(0.0, 1.0), &device);
+    let x = Tensor::<4>::random(
+        [batch, 3, image, image],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
     let labels: Vec<i64> = (0..batch as i64).map(|i| i % 3).collect();
     let y = Tensor::<1, Int>::from_ints(labels.as_slice(), &device);
 
@@ -91,7 +106,8 @@ fn main() {
     }
     // where the inference forward spends its time, per component (all 12 blocks summed)
     let z = eval.embed(xe.clone());
-    let (mut t_attn, mut t_mlp, mut t_ln, mut t_embed) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut t_attn, mut t_mlp, mut t_ln, mut t_embed) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..steps {
         let t = Instant::now();
         let _ = eval.embed(xe.clone()).try_into_vec_as::<f32>();
@@ -103,10 +119,18 @@ fn main() {
             let _ = h.clone().slice([0..1, 0..1, 0..1]).into_scalar::<f32>();
             l += t.elapsed().as_secs_f64();
             let t = Instant::now();
-            let _ = blk.attn.forward(h.clone()).slice([0..1, 0..1, 0..1]).into_scalar::<f32>();
+            let _ = blk
+                .attn
+                .forward(h.clone())
+                .slice([0..1, 0..1, 0..1])
+                .into_scalar::<f32>();
             a += t.elapsed().as_secs_f64();
             let t = Instant::now();
-            let _ = blk.mlp.forward(h).slice([0..1, 0..1, 0..1]).into_scalar::<f32>();
+            let _ = blk
+                .mlp
+                .forward(h)
+                .slice([0..1, 0..1, 0..1])
+                .into_scalar::<f32>();
             m += t.elapsed().as_secs_f64();
         }
         t_attn.push(a);
@@ -115,7 +139,12 @@ fn main() {
     }
     let (mt, mi) = (median(&mut train.clone()), median(&mut infer.clone()));
     let (mf, mb, mo) = (median(&mut fwd), median(&mut bwd), median(&mut opt));
-    let (ma, mm, ml, me) = (median(&mut t_attn), median(&mut t_mlp), median(&mut t_ln), median(&mut t_embed));
+    let (ma, mm, ml, me) = (
+        median(&mut t_attn),
+        median(&mut t_mlp),
+        median(&mut t_ln),
+        median(&mut t_embed),
+    );
     println!(
         "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"params\":{},\"steps\":{steps},\"train_step_median_s\":{mt:.4},\"infer_median_s\":{mi:.4},\"train_forward_s\":{mf:.4},\"train_backward_s\":{mb:.4},\"train_optimizer_s\":{mo:.4},\"infer_attention_s\":{ma:.4},\"infer_mlp_s\":{mm:.4},\"infer_layernorm1_s\":{ml:.4},\"infer_embed_s\":{me:.4},\"train_steps_s\":{train:?},\"infer_s\":{infer:?},\"last_loss\":{:.4}}}",
         model.num_params(),
@@ -145,10 +174,30 @@ fn micro(device: &Device, batch: usize, image: usize) {
     let ln = burn::nn::LayerNormConfig::new(192).init(device);
     let first = |t: Tensor<3>| t.slice([0..1, 0..1, 0..1]).into_scalar::<f32>();
     println!("per op, ms (median of 7), shapes of one ViT-Tiny block at {image}px, batch {batch}:");
-    println!("  linear 192->768 matmul : {:.3}", time(&|| first(x.clone().matmul(w1.clone().unsqueeze()))));
-    println!("  gelu (erf) [{batch},{n},768]: {:.3}", time(&|| first(gelu(h.clone()))));
-    println!("  gelu (tanh approx)      : {:.3}", time(&|| first(burn::tensor::activation::gelu_approximate(h.clone()))));
-    println!("  layernorm [{batch},{n},192] : {:.3}", time(&|| first(ln.forward(x.clone()))));
-    println!("  softmax [{batch},3,{n},{n}] : {:.3}", time(&|| softmax(s.clone(), 3).slice([0..1, 0..1, 0..1, 0..1]).into_scalar::<f32>()));
-    println!("  add [{batch},{n},768]      : {:.3}", time(&|| first(h.clone() + h.clone())));
+    println!(
+        "  linear 192->768 matmul : {:.3}",
+        time(&|| first(x.clone().matmul(w1.clone().unsqueeze())))
+    );
+    println!(
+        "  gelu (erf) [{batch},{n},768]: {:.3}",
+        time(&|| first(gelu(h.clone())))
+    );
+    println!(
+        "  gelu (tanh approx)      : {:.3}",
+        time(&|| first(burn::tensor::activation::gelu_approximate(h.clone())))
+    );
+    println!(
+        "  layernorm [{batch},{n},192] : {:.3}",
+        time(&|| first(ln.forward(x.clone())))
+    );
+    println!(
+        "  softmax [{batch},3,{n},{n}] : {:.3}",
+        time(&|| softmax(s.clone(), 3)
+            .slice([0..1, 0..1, 0..1, 0..1])
+            .into_scalar::<f32>())
+    );
+    println!(
+        "  add [{batch},{n},768]      : {:.3}",
+        time(&|| first(h.clone() + h.clone()))
+    );
 }

@@ -25,7 +25,10 @@ impl DeviceSpec {
             "gpu" => Ok(Self::Gpu(None)),
             _ => match t.strip_prefix("gpu:").map(str::parse::<usize>) {
                 Some(Ok(n)) => Ok(Self::Gpu(Some(n))),
-                _ => Err(ModelError::Device(text.to_string(), "expected `cpu`, `gpu` or `gpu:N` (N a GPU index)".into())),
+                _ => Err(ModelError::Device(
+                    text.to_string(),
+                    "expected `cpu`, `gpu` or `gpu:N` (N a GPU index)".into(),
+                )),
             },
         }
     }
@@ -81,7 +84,10 @@ mod tests {
     fn parses_cpu_and_gpu_forms() {
         assert_eq!(DeviceSpec::parse("cpu").ok(), Some(DeviceSpec::Cpu));
         assert_eq!(DeviceSpec::parse(" GPU ").ok(), Some(DeviceSpec::Gpu(None)));
-        assert_eq!(DeviceSpec::parse("gpu:1").ok(), Some(DeviceSpec::Gpu(Some(1))));
+        assert_eq!(
+            DeviceSpec::parse("gpu:1").ok(),
+            Some(DeviceSpec::Gpu(Some(1)))
+        );
         for bad in ["cuda", "gpu:", "gpu:x", "gpu:-1", ""] {
             let e = DeviceSpec::parse(bad).expect_err(bad).to_string();
             assert!(e.contains("`cpu`, `gpu` or `gpu:N`"), "{e}");
@@ -91,7 +97,9 @@ mod tests {
     #[cfg(not(feature = "gpu"))]
     #[test]
     fn gpu_without_feature_is_a_clear_error() {
-        let e = parse_device("gpu:0").expect_err("no gpu feature").to_string();
+        let e = parse_device("gpu:0")
+            .expect_err("no gpu feature")
+            .to_string();
         assert!(e.contains("--features gpu"), "{e}");
     }
 }

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 pub enum ModelError {
     #[error("invalid model setting `{field}`: {reason}")]
     InvalidConfig { field: String, reason: String },
-    #[error("input has shape {found}, the model expects {expected}; resize the images to the configured image_size")]
+    #[error(
+        "input has shape {found}, the model expects {expected}; resize the images to the configured image_size"
+    )]
     InputShape { expected: String, found: String },
     #[error("cannot read {path}: {source}")]
     Io {

@@ -29,7 +29,12 @@ use crate::vit::Vit;
 
 /// Raw (un-normalised, non-upsampled) Grad-CAM on the token grid: `ReLU(sum_k alpha_k v^k)`,
 /// shape `[B, g, g]`. `classes[b]` is the class whose logit is explained for image `b`.
-pub fn grad_cam_tokens(model: &Vit, images: Tensor<4>, classes: &[usize], block: usize) -> Result<Tensor<3>, ModelError> {
+pub fn grad_cam_tokens(
+    model: &Vit,
+    images: Tensor<4>,
+    classes: &[usize],
+    block: usize,
+) -> Result<Tensor<3>, ModelError> {
     model.check_block(block)?;
     model.check_input(images.dims())?;
     let [b, _, _, _] = images.dims();
@@ -41,7 +46,10 @@ pub fn grad_cam_tokens(model: &Vit, images: Tensor<4>, classes: &[usize], block:
     }
     let k = model.num_classes();
     if let Some(&c) = classes.iter().find(|&&c| c >= k) {
-        return Err(ModelError::ClassOutOfRange { class: c, num_classes: k });
+        return Err(ModelError::ClassOutOfRange {
+            class: c,
+            num_classes: k,
+        });
     }
     let frozen = model.valid();
 
@@ -55,12 +63,17 @@ pub fn grad_cam_tokens(model: &Vit, images: Tensor<4>, classes: &[usize], block:
     let v = tokens.clone().autodiff().require_grad();
     let logits = frozen.head(frozen.run_blocks(v.clone(), block + 1..model.depth()));
     let idx: Vec<i64> = classes.iter().map(|&c| c as i64).collect();
-    let idx = Tensor::<1, Int>::from_ints(idx.as_slice(), &device).reshape([b, 1]).autodiff();
+    let idx = Tensor::<1, Int>::from_ints(idx.as_slice(), &device)
+        .reshape([b, 1])
+        .autodiff();
     let score = logits.gather(1, idx).sum();
     let grads = score.backward();
     let grad = v
         .grad(&grads)
-        .ok_or_else(|| ModelError::InvalidConfig { field: "block".into(), reason: "no gradient reached the tokens".into() })?
+        .ok_or_else(|| ModelError::InvalidConfig {
+            field: "block".into(),
+            reason: "no gradient reached the tokens".into(),
+        })?
         .without_autodiff();
 
     let alpha = grad.mean_dim(1); // [B, 1, D]
@@ -70,13 +83,20 @@ pub fn grad_cam_tokens(model: &Vit, images: Tensor<4>, classes: &[usize], block:
 }
 
 /// Grad-CAM map per image, `[B, H, W]` in [0, 1] (see the module documentation).
-pub fn grad_cam(model: &Vit, images: Tensor<4>, classes: &[usize], block: usize) -> Result<Tensor<3>, ModelError> {
+pub fn grad_cam(
+    model: &Vit,
+    images: Tensor<4>,
+    classes: &[usize],
+    block: usize,
+) -> Result<Tensor<3>, ModelError> {
     let [_, _, h, w] = images.dims();
     let cam = grad_cam_tokens(model, images, classes, block)?;
     let [b, g, _] = cam.dims();
     let up = interpolate(
         cam.reshape([b, 1, g, g]),
-        InterpolateOptions::new(InterpolateMode::Bilinear).with_align_corners(false).with_output_size([h, w]),
+        InterpolateOptions::new(InterpolateMode::Bilinear)
+            .with_align_corners(false)
+            .with_output_size([h, w]),
     )
     .reshape([b, h, w]);
     Ok(min_max(up))

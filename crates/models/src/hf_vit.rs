@@ -68,7 +68,10 @@ struct Checkpoint<'a> {
 
 impl<'a> Checkpoint<'a> {
     fn err(&self, reason: String) -> ModelError {
-        ModelError::Checkpoint { path: self.path.to_path_buf(), reason }
+        ModelError::Checkpoint {
+            path: self.path.to_path_buf(),
+            reason,
+        }
     }
 
     fn has(&self, key: &str) -> bool {
@@ -76,7 +79,11 @@ impl<'a> Checkpoint<'a> {
     }
 
     /// Read `key` as f32 with its shape, checking the shape against `expected` (if given).
-    fn get(&mut self, key: &str, expected: Option<&[usize]>) -> Result<(Vec<f32>, Vec<usize>), ModelError> {
+    fn get(
+        &mut self,
+        key: &str,
+        expected: Option<&[usize]>,
+    ) -> Result<(Vec<f32>, Vec<usize>), ModelError> {
         let view = self.st.tensor(key).map_err(|_| {
             self.err(format!("key `{key}` is missing; is this a HuggingFace ViT checkpoint (ViTModel / ViTForImageClassification)?"))
         })?;
@@ -90,17 +97,29 @@ impl<'a> Checkpoint<'a> {
         }
         let bytes = view.data();
         let values: Vec<f32> = match view.dtype() {
-            Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            Dtype::F32 => bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
             Dtype::BF16 => bytes
                 .chunks_exact(2)
                 .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16))
                 .collect(),
-            Dtype::F16 => bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
+            Dtype::F16 => bytes
+                .chunks_exact(2)
+                .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
             Dtype::F64 => bytes
                 .chunks_exact(8)
-                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
+                .map(|c| {
+                    f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
+                })
                 .collect(),
-            other => return Err(self.err(format!("key `{key}` has dtype {other:?}; only F32/F16/BF16/F64 are supported"))),
+            other => {
+                return Err(self.err(format!(
+                    "key `{key}` has dtype {other:?}; only F32/F16/BF16/F64 are supported"
+                )));
+            }
         };
         self.used.insert(key.to_string());
         Ok((values, shape))
@@ -146,30 +165,46 @@ fn transpose(values: &[f32], out: usize, inp: usize) -> Vec<f32> {
 
 /// Resample a `[g_from * g_from, D]` row-major position table to `g_to x g_to` with bicubic
 /// interpolation (`align_corners = false`), on the Flex CPU backend.
-pub fn resample_positions(table: &[f32], g_from: usize, g_to: usize, dim: usize) -> Result<Vec<f32>, ModelError> {
+pub fn resample_positions(
+    table: &[f32],
+    g_from: usize,
+    g_to: usize,
+    dim: usize,
+) -> Result<Vec<f32>, ModelError> {
     if table.len() != g_from * g_from * dim {
         return Err(ModelError::InvalidConfig {
             field: "position table".into(),
-            reason: format!("{} values for a {g_from}x{g_from} grid of width {dim}", table.len()),
+            reason: format!(
+                "{} values for a {g_from}x{g_from} grid of width {dim}",
+                table.len()
+            ),
         });
     }
     if g_from == g_to {
         return Ok(table.to_vec());
     }
     let cpu = Device::flex();
-    let t = Tensor::<2>::from_data(TensorData::new(table.to_vec(), [g_from * g_from, dim]), &cpu)
-        .reshape([1, g_from, g_from, dim])
-        .permute([0, 3, 1, 2]);
+    let t = Tensor::<2>::from_data(
+        TensorData::new(table.to_vec(), [g_from * g_from, dim]),
+        &cpu,
+    )
+    .reshape([1, g_from, g_from, dim])
+    .permute([0, 3, 1, 2]);
     let r = interpolate(
         t,
-        InterpolateOptions::new(InterpolateMode::Bicubic).with_align_corners(false).with_output_size([g_to, g_to]),
+        InterpolateOptions::new(InterpolateMode::Bicubic)
+            .with_align_corners(false)
+            .with_output_size([g_to, g_to]),
     );
     // [1, D, g, g] -> [g*g, D]
     let r = r.permute([0, 2, 3, 1]).reshape([g_to * g_to, dim]);
-    r.into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| ModelError::InvalidConfig {
-        field: "position table".into(),
-        reason: format!("resampling failed ({e:?})"),
-    })
+    r.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| ModelError::InvalidConfig {
+            field: "position table".into(),
+            reason: format!("resampling failed ({e:?})"),
+        })
 }
 
 /// Build a [`Vit`] with `config` and load the HuggingFace checkpoint at `path` into it.
@@ -178,33 +213,60 @@ pub fn resample_positions(table: &[f32], g_from: usize, g_to: usize, dim: usize)
 /// weights: take it from the checkpoint's `config.json`), `mlp_ratio`, `patch_size` and
 /// `channels`; `image_size` and `num_classes` may differ (see the module documentation).
 /// `seed` initialises what the checkpoint does not provide (a classifier of another size).
-pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device, seed: u64) -> Result<(Vit, ImportReport), ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+pub fn load_hf_vit(
+    path: &Path,
+    config: &VitConfig,
+    device: &Device,
+    seed: u64,
+) -> Result<(Vit, ImportReport), ModelError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| ModelError::Checkpoint {
         path: path.to_path_buf(),
         reason: format!("not a SafeTensors file ({e})"),
     })?;
-    let prefix = if st.tensor("vit.embeddings.position_embeddings").is_ok() { "vit." } else { "" };
-    let mut ck = Checkpoint { st, prefix, path, used: BTreeSet::new() };
+    let prefix = if st.tensor("vit.embeddings.position_embeddings").is_ok() {
+        "vit."
+    } else {
+        ""
+    };
+    let mut ck = Checkpoint {
+        st,
+        prefix,
+        path,
+        used: BTreeSet::new(),
+    };
     let mut model = config.init(device, seed)?;
     let mut report = ImportReport::default();
     let (d, c, p) = (config.dim, config.channels, config.patch_size);
 
     // patch embedding: Conv2d weight layout is the same in Burn and PyTorch: [out, in, kh, kw]
-    let (w, _) = ck.get(&ck.key("embeddings.patch_embeddings.projection.weight"), Some(&[d, c, p, p]))?;
+    let (w, _) = ck.get(
+        &ck.key("embeddings.patch_embeddings.projection.weight"),
+        Some(&[d, c, p, p]),
+    )?;
     model.patch.weight = param(w, [d, c, p, p], device);
-    let (b, _) = ck.get(&ck.key("embeddings.patch_embeddings.projection.bias"), Some(&[d]))?;
+    let (b, _) = ck.get(
+        &ck.key("embeddings.patch_embeddings.projection.bias"),
+        Some(&[d]),
+    )?;
     model.patch.bias = Some(param(b, [d], device));
 
     // position table: drop the CLS row, resample the grid if needed
     let (pos, shape) = ck.get(&ck.key("embeddings.position_embeddings"), None)?;
     if shape.len() != 3 || shape[0] != 1 || shape[2] != d || shape[1] < 2 {
-        return Err(ck.err(format!("position_embeddings has shape {shape:?}, expected [1, 1 + N, {d}]")));
+        return Err(ck.err(format!(
+            "position_embeddings has shape {shape:?}, expected [1, 1 + N, {d}]"
+        )));
     }
     let n_src = shape[1] - 1;
     let g_src = (n_src as f64).sqrt().round() as usize;
     if g_src * g_src != n_src {
-        return Err(ck.err(format!("position_embeddings has {n_src} patch rows, not a square grid")));
+        return Err(ck.err(format!(
+            "position_embeddings has {n_src} patch rows, not a square grid"
+        )));
     }
     let g = config.grid();
     let table = resample_positions(&pos[d..], g_src, g, d)?;
@@ -215,19 +277,41 @@ pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device, seed: u64) 
 
     let mlp = config.mlp_dim();
     // transformers 4 (`encoder.layer.L.attention.attention.query`) or 5 (`layers.L.attention.q_proj`)
-    let v5 = !ck.has(&ck.key("encoder.layer.0.attention.attention.query.weight")) && ck.has(&ck.key("layers.0.attention.q_proj.weight"));
+    let v5 = !ck.has(&ck.key("encoder.layer.0.attention.attention.query.weight"))
+        && ck.has(&ck.key("layers.0.attention.q_proj.weight"));
     let names: [&str; 6] = if v5 {
-        ["attention.q_proj", "attention.k_proj", "attention.v_proj", "attention.o_proj", "mlp.fc1", "mlp.fc2"]
+        [
+            "attention.q_proj",
+            "attention.k_proj",
+            "attention.v_proj",
+            "attention.o_proj",
+            "mlp.fc1",
+            "mlp.fc2",
+        ]
     } else {
-        ["attention.attention.query", "attention.attention.key", "attention.attention.value", "attention.output.dense", "intermediate.dense", "output.dense"]
+        [
+            "attention.attention.query",
+            "attention.attention.key",
+            "attention.attention.value",
+            "attention.output.dense",
+            "intermediate.dense",
+            "output.dense",
+        ]
     };
     let layer_prefix = if v5 { "layers" } else { "encoder.layer" };
     for (l, block) in model.blocks.iter_mut().enumerate() {
         let base = format!("{layer_prefix}.{l}.");
-        let lin = |ck: &mut Checkpoint, name: &str, out: usize, inp: usize| -> Result<burn::nn::Linear, ModelError> {
+        let lin = |ck: &mut Checkpoint,
+                   name: &str,
+                   out: usize,
+                   inp: usize|
+         -> Result<burn::nn::Linear, ModelError> {
             let (w, _) = ck.get(&ck.key(&format!("{base}{name}.weight")), Some(&[out, inp]))?;
             let (b, _) = ck.get(&ck.key(&format!("{base}{name}.bias")), Some(&[out]))?;
-            Ok(burn::nn::Linear { weight: param(transpose(&w, out, inp), [inp, out], device), bias: Some(param(b, [out], device)) })
+            Ok(burn::nn::Linear {
+                weight: param(transpose(&w, out, inp), [inp, out], device),
+                bias: Some(param(b, [out], device)),
+            })
         };
         block.attn.query = lin(&mut ck, names[0], d, d)?;
         block.attn.key = lin(&mut ck, names[1], d, d)?;
@@ -235,10 +319,25 @@ pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device, seed: u64) 
         block.attn.proj = lin(&mut ck, names[3], d, d)?;
         block.mlp.fc1 = lin(&mut ck, names[4], mlp, d)?;
         block.mlp.fc2 = lin(&mut ck, names[5], d, mlp)?;
-        load_ln(&mut ck, &format!("{base}layernorm_before"), &mut block.norm1, d, device)?;
-        load_ln(&mut ck, &format!("{base}layernorm_after"), &mut block.norm2, d, device)?;
+        load_ln(
+            &mut ck,
+            &format!("{base}layernorm_before"),
+            &mut block.norm1,
+            d,
+            device,
+        )?;
+        load_ln(
+            &mut ck,
+            &format!("{base}layernorm_after"),
+            &mut block.norm2,
+            d,
+            device,
+        )?;
     }
-    let extra_layer = ck.key(&format!("{layer_prefix}.{}.{}.weight", config.depth, names[0]));
+    let extra_layer = ck.key(&format!(
+        "{layer_prefix}.{}.{}.weight",
+        config.depth, names[0]
+    ));
     if ck.has(&extra_layer) {
         return Err(ck.err(format!(
             "the checkpoint has more than {} layers (found `{extra_layer}`); set [model] depth to its num_hidden_layers",
@@ -270,7 +369,13 @@ pub fn load_hf_vit(path: &Path, config: &VitConfig, device: &Device, seed: u64) 
     Ok((model, report))
 }
 
-fn load_ln(ck: &mut Checkpoint, name: &str, ln: &mut burn::nn::LayerNorm, d: usize, device: &Device) -> Result<(), ModelError> {
+fn load_ln(
+    ck: &mut Checkpoint,
+    name: &str,
+    ln: &mut burn::nn::LayerNorm,
+    d: usize,
+    device: &Device,
+) -> Result<(), ModelError> {
     let (g, _) = ck.get(&ck.key(&format!("{name}.weight")), Some(&[d]))?;
     let (b, _) = ck.get(&ck.key(&format!("{name}.bias")), Some(&[d]))?;
     ln.gamma = param(g, [d], device);

@@ -96,30 +96,42 @@ impl VitConfig {
     /// Check the hyper-parameters; every error names the offending field.
     pub fn validate(&self) -> Result<(), ModelError> {
         let bad = |field: &str, why: String| {
-            Err(ModelError::InvalidConfig { field: field.to_string(), reason: why })
+            Err(ModelError::InvalidConfig {
+                field: field.to_string(),
+                reason: why,
+            })
         };
         if self.patch_size == 0 {
             return bad("patch_size", "must be positive".into());
         }
-        if self.image_size == 0 || self.image_size % self.patch_size != 0 {
+        if self.image_size == 0 || !self.image_size.is_multiple_of(self.patch_size) {
             return bad(
                 "image_size",
-                format!("{} is not a positive multiple of patch_size {}", self.image_size, self.patch_size),
+                format!(
+                    "{} is not a positive multiple of patch_size {}",
+                    self.image_size, self.patch_size
+                ),
             );
         }
         if self.channels == 0 {
             return bad("channels", "must be positive".into());
         }
-        if self.dim == 0 || self.heads == 0 || self.dim % self.heads != 0 {
-            return bad("heads", format!("{} heads must divide dim {}", self.heads, self.dim));
+        if self.dim == 0 || self.heads == 0 || !self.dim.is_multiple_of(self.heads) {
+            return bad(
+                "heads",
+                format!("{} heads must divide dim {}", self.heads, self.dim),
+            );
         }
         if self.depth == 0 {
             return bad("depth", "must be at least 1".into());
         }
-        if !(self.mlp_ratio > 0.0) || self.mlp_dim() == 0 {
-            return bad("mlp_ratio", format!("{} gives an empty MLP", self.mlp_ratio));
+        if !(self.mlp_ratio.is_finite() && self.mlp_ratio > 0.0) || self.mlp_dim() == 0 {
+            return bad(
+                "mlp_ratio",
+                format!("{} gives an empty MLP", self.mlp_ratio),
+            );
         }
-        if !(self.layer_norm_eps > 0.0) {
+        if !(self.layer_norm_eps.is_finite() && self.layer_norm_eps > 0.0) {
             return bad("layer_norm_eps", "must be positive".into());
         }
         if self.num_classes == 0 {
@@ -147,13 +159,23 @@ impl VitConfig {
             weight: Param::from_tensor(normal(rng, i * o).reshape([i, o])),
             bias: Some(zeros(o)),
         };
-        let ln = || LayerNormConfig::new(self.dim).with_epsilon(self.layer_norm_eps).init(device);
+        let ln = || {
+            LayerNormConfig::new(self.dim)
+                .with_epsilon(self.layer_norm_eps)
+                .init(device)
+        };
         let (p, d, c, m) = (self.patch_size, self.dim, self.channels, self.mlp_dim());
         // Conv2dConfig::init creates lazy (not yet drawn) parameters; they are replaced here
-        let mut patch = Conv2dConfig::new([c, d], [p, p]).with_stride([p, p]).init(device);
+        let mut patch = Conv2dConfig::new([c, d], [p, p])
+            .with_stride([p, p])
+            .init(device);
         patch.weight = Param::from_tensor(normal(rng, d * c * p * p).reshape([d, c, p, p]));
         patch.bias = Some(zeros(d));
-        let pos = Param::from_tensor(normal(rng, self.num_tokens() * d).reshape([1, self.num_tokens(), d]));
+        let pos = Param::from_tensor(normal(rng, self.num_tokens() * d).reshape([
+            1,
+            self.num_tokens(),
+            d,
+        ]));
         let mut blocks = Vec::with_capacity(self.depth);
         for _ in 0..self.depth {
             blocks.push(Block {
@@ -166,7 +188,10 @@ impl VitConfig {
                     heads: self.heads,
                 },
                 norm2: ln(),
-                mlp: Mlp { fc1: linear(rng, d, m), fc2: linear(rng, m, d) },
+                mlp: Mlp {
+                    fc1: linear(rng, d, m),
+                    fc2: linear(rng, m, d),
+                },
             });
         }
         let classifier = linear(rng, d, self.num_classes);
@@ -326,7 +351,11 @@ impl Vit {
     }
 
     /// Logits plus the token outputs `[B, N, D]` of block `block` (0-based).
-    pub fn forward_with_tokens(&self, images: Tensor<4>, block: usize) -> Result<(Tensor<2>, Tensor<3>), ModelError> {
+    pub fn forward_with_tokens(
+        &self,
+        images: Tensor<4>,
+        block: usize,
+    ) -> Result<(Tensor<2>, Tensor<3>), ModelError> {
         self.check_block(block)?;
         let z = self.run_blocks(self.embed(images), 0..block + 1);
         let logits = self.head(self.run_blocks(z.clone(), block + 1..self.depth()));
@@ -337,7 +366,11 @@ impl Vit {
         if block >= self.depth() {
             return Err(ModelError::InvalidConfig {
                 field: "block".into(),
-                reason: format!("block {block} does not exist; the model has {} blocks (0..{})", self.depth(), self.depth()),
+                reason: format!(
+                    "block {block} does not exist; the model has {} blocks (0..{})",
+                    self.depth(),
+                    self.depth()
+                ),
             });
         }
         Ok(())
@@ -348,7 +381,10 @@ impl Vit {
         let [_, c, h, w] = dims;
         if c != self.channels || h != self.image_size || w != self.image_size {
             return Err(ModelError::InputShape {
-                expected: format!("[B, {}, {}, {}]", self.channels, self.image_size, self.image_size),
+                expected: format!(
+                    "[B, {}, {}, {}]",
+                    self.channels, self.image_size, self.image_size
+                ),
                 found: format!("{dims:?}"),
             });
         }

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(name)
 }
 
 /// All tensors of a SafeTensors file as (shape, f32 values).
@@ -21,14 +24,23 @@ impl Reference {
 
     pub fn get(&self, key: &str) -> (Vec<usize>, Vec<f32>) {
         let st = safetensors::SafeTensors::deserialize(&self.bytes).expect("safetensors");
-        let v = st.tensor(key).unwrap_or_else(|_| panic!("fixture key {key}"));
+        let v = st
+            .tensor(key)
+            .unwrap_or_else(|_| panic!("fixture key {key}"));
         assert_eq!(v.dtype(), safetensors::Dtype::F32);
-        let data = v.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let data = v
+            .data()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         (v.shape().to_vec(), data)
     }
 }
 
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "length mismatch");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }

@@ -89,7 +89,11 @@ pub fn vflip(item: &mut ImageItem) {
 pub fn rot90(item: &mut ImageItem) {
     let s = item.width;
     let mut out = vec![0.0; item.pixels.len()];
-    for (plane, dst) in item.pixels.chunks_exact(s * s).zip(out.chunks_exact_mut(s * s)) {
+    for (plane, dst) in item
+        .pixels
+        .chunks_exact(s * s)
+        .zip(out.chunks_exact_mut(s * s))
+    {
         for r in 0..s {
             for c in 0..s {
                 dst[r * s + c] = plane[c * s + (s - 1 - r)];
@@ -106,7 +110,9 @@ mod tests {
 
     fn item(c: usize, h: usize, w: usize) -> ImageItem {
         ImageItem {
-            pixels: (0..c * h * w).map(|i| i as f32 / (c * h * w) as f32).collect(),
+            pixels: (0..c * h * w)
+                .map(|i| i as f32 / (c * h * w) as f32)
+                .collect(),
             channels: c,
             height: h,
             width: w,
@@ -120,14 +126,32 @@ mod tests {
         // 1 channel, 2 x 3:  [0 1 2; 3 4 5] (scaled by 1/6)
         let mut a = item(1, 2, 3);
         hflip(&mut a);
-        assert_eq!(a.pixels.iter().map(|p| (p * 6.0).round() as i32).collect::<Vec<_>>(), [2, 1, 0, 5, 4, 3]);
+        assert_eq!(
+            a.pixels
+                .iter()
+                .map(|p| (p * 6.0).round() as i32)
+                .collect::<Vec<_>>(),
+            [2, 1, 0, 5, 4, 3]
+        );
         let mut b = item(1, 2, 3);
         vflip(&mut b);
-        assert_eq!(b.pixels.iter().map(|p| (p * 6.0).round() as i32).collect::<Vec<_>>(), [3, 4, 5, 0, 1, 2]);
+        assert_eq!(
+            b.pixels
+                .iter()
+                .map(|p| (p * 6.0).round() as i32)
+                .collect::<Vec<_>>(),
+            [3, 4, 5, 0, 1, 2]
+        );
         // 2 x 2: [0 1; 2 3] -> ccw quarter turn [1 3; 0 2]
         let mut r = item(1, 2, 2);
         rot90(&mut r);
-        assert_eq!(r.pixels.iter().map(|p| (p * 4.0).round() as i32).collect::<Vec<_>>(), [1, 3, 0, 2]);
+        assert_eq!(
+            r.pixels
+                .iter()
+                .map(|p| (p * 4.0).round() as i32)
+                .collect::<Vec<_>>(),
+            [1, 3, 0, 2]
+        );
         for _ in 0..3 {
             rot90(&mut r);
         }
@@ -145,7 +169,11 @@ mod tests {
         assert_ne!(a, item(3, 8, 8));
         assert!(a.pixels.iter().all(|p| (0.0..=1.0).contains(p)));
         let mut none = item(3, 8, 8);
-        augment(&mut none, &AugmentationConfig::none(), &mut ChaCha8Rng::seed_from_u64(7));
+        augment(
+            &mut none,
+            &AugmentationConfig::none(),
+            &mut ChaCha8Rng::seed_from_u64(7),
+        );
         assert_eq!(none, item(3, 8, 8));
     }
 }

@@ -73,26 +73,37 @@ fn default_device() -> String {
 impl<M: Serialize + DeserializeOwned> ExperimentConfig<M> {
     /// Parse TOML text; `origin` names the file in error messages.
     pub fn from_toml_str(text: &str, origin: &Path) -> Result<Self, TrainError> {
-        let cfg: Self = toml::from_str(text)
-            .map_err(|e| TrainError::Config { path: origin.to_path_buf(), message: e.to_string().trim_end().to_string() })?;
+        let cfg: Self = toml::from_str(text).map_err(|e| TrainError::Config {
+            path: origin.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
         cfg.validate(origin)?;
         Ok(cfg)
     }
 
     /// Read and parse a TOML file.
     pub fn from_file(path: &Path) -> Result<Self, TrainError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TrainError::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| TrainError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_toml_str(&text, path)
     }
 
     /// The resolved configuration (every default filled in) as TOML.
     pub fn to_toml(&self) -> Result<String, TrainError> {
-        toml::to_string(self).map_err(|e| TrainError::Config { path: PathBuf::from("<resolved config>"), message: e.to_string() })
+        toml::to_string(self).map_err(|e| TrainError::Config {
+            path: PathBuf::from("<resolved config>"),
+            message: e.to_string(),
+        })
     }
 
     fn validate(&self, origin: &Path) -> Result<(), TrainError> {
         let bad = |key: &str, why: &str| {
-            Err(TrainError::Config { path: origin.to_path_buf(), message: format!("key `{key}`: {why}") })
+            Err(TrainError::Config {
+                path: origin.to_path_buf(),
+                message: format!("key `{key}`: {why}"),
+            })
         };
         let o = &self.optimizer;
         if !(o.lr > 0.0 && o.lr.is_finite()) {
@@ -104,14 +115,14 @@ impl<M: Serialize + DeserializeOwned> ExperimentConfig<M> {
         if !(0.0..1.0).contains(&o.beta2) {
             return bad("optimizer.beta2", "must be in [0, 1)");
         }
-        if !(o.weight_decay >= 0.0) {
+        if !(o.weight_decay.is_finite() && o.weight_decay >= 0.0) {
             return bad("optimizer.weight_decay", "must be >= 0");
         }
-        if !(o.epsilon > 0.0) {
+        if !(o.epsilon.is_finite() && o.epsilon > 0.0) {
             return bad("optimizer.epsilon", "must be > 0");
         }
         if let Some(c) = o.grad_clip_norm
-            && !(c > 0.0)
+            && !(c.is_finite() && c > 0.0)
         {
             return bad("optimizer.grad_clip_norm", "must be > 0 (or left out)");
         }
@@ -129,10 +140,17 @@ impl<M: Serialize + DeserializeOwned> ExperimentConfig<M> {
             return bad("schedule.min_lr", "must be in [0, optimizer.lr]");
         }
         if s.keep_checkpoints == 0 {
-            return bad("schedule.keep_checkpoints", "must be at least 1 (resume needs the last checkpoint)");
+            return bad(
+                "schedule.keep_checkpoints",
+                "must be at least 1 (resume needs the last checkpoint)",
+            );
         }
         let a = &self.augmentation;
-        for (key, p) in [("augmentation.hflip", a.hflip), ("augmentation.vflip", a.vflip), ("augmentation.rot90", a.rot90)] {
+        for (key, p) in [
+            ("augmentation.hflip", a.hflip),
+            ("augmentation.vflip", a.vflip),
+            ("augmentation.rot90", a.rot90),
+        ] {
             if !(0.0..=1.0).contains(&p) {
                 return bad(key, "is a probability and must be in [0, 1]");
             }
@@ -262,7 +280,14 @@ pub struct OptimizerConfig {
 
 impl Default for OptimizerConfig {
     fn default() -> Self {
-        Self { lr: 1e-4, beta1: 0.9, beta2: 0.999, weight_decay: 0.01, epsilon: 1e-8, grad_clip_norm: None }
+        Self {
+            lr: 1e-4,
+            beta1: 0.9,
+            beta2: 0.999,
+            weight_decay: 0.01,
+            epsilon: 1e-8,
+            grad_clip_norm: None,
+        }
     }
 }
 
@@ -306,13 +331,27 @@ pub struct AugmentationConfig {
 
 impl Default for AugmentationConfig {
     fn default() -> Self {
-        Self { hflip: 0.5, vflip: 0.5, rot90: 0.5, brightness: 0.2, contrast: 0.2, saturation: 0.2 }
+        Self {
+            hflip: 0.5,
+            vflip: 0.5,
+            rot90: 0.5,
+            brightness: 0.2,
+            contrast: 0.2,
+            saturation: 0.2,
+        }
     }
 }
 
 impl AugmentationConfig {
     /// No augmentation at all (evaluation, tests).
     pub fn none() -> Self {
-        Self { hflip: 0.0, vflip: 0.0, rot90: 0.0, brightness: 0.0, contrast: 0.0, saturation: 0.0 }
+        Self {
+            hflip: 0.0,
+            vflip: 0.0,
+            rot90: 0.0,
+            brightness: 0.0,
+            contrast: 0.0,
+            saturation: 0.0,
+        }
     }
 }

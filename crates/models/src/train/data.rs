@@ -60,7 +60,10 @@ impl<T: Clone + Send + Sync> Dataset for VecDataset<T> {
         self.items.len()
     }
     fn get(&self, index: usize) -> Result<T, DataError> {
-        self.items.get(index).cloned().ok_or(DataError::OutOfRange { index, len: self.items.len() })
+        self.items.get(index).cloned().ok_or(DataError::OutOfRange {
+            index,
+            len: self.items.len(),
+        })
     }
 }
 
@@ -76,7 +79,10 @@ impl<D: Dataset + ?Sized> Dataset for Subset<'_, D> {
         self.indices.len()
     }
     fn get(&self, index: usize) -> Result<D::Item, DataError> {
-        let i = *self.indices.get(index).ok_or(DataError::OutOfRange { index, len: self.indices.len() })?;
+        let i = *self.indices.get(index).ok_or(DataError::OutOfRange {
+            index,
+            len: self.indices.len(),
+        })?;
         self.inner.get(i)
     }
 }

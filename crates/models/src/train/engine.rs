@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::grad_clipping::GradientClippingConfig;
 use burn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -22,12 +22,12 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::train::TrainError;
 use crate::train::config::{ExperimentConfig, OptimizerConfig, ScheduleConfig, VitModelConfig};
 use crate::train::data::{Dataset, ImageItem};
 use crate::train::objective::{ImageClassification, Objective};
 use crate::train::run::{RngState, RunDir, TrainState, io_err, write_atomic};
 use crate::train::schedule::CosineSchedule;
-use crate::train::TrainError;
 use crate::vit::Vit;
 
 /// Engine settings (the non-model part of an experiment).
@@ -110,7 +110,10 @@ pub fn train<O: Objective>(
         .with_beta_2(o.beta2 as f32)
         .with_epsilon(o.epsilon as f32)
         .with_weight_decay(o.weight_decay as f32)
-        .with_grad_clipping(o.grad_clip_norm.map(|c| GradientClippingConfig::Norm(c as f32)))
+        .with_grad_clipping(
+            o.grad_clip_norm
+                .map(|c| GradientClippingConfig::Norm(c as f32)),
+        )
         .init();
 
     // fresh start or resume
@@ -121,14 +124,19 @@ pub fn train<O: Objective>(
     if resume && let Some((_, dir)) = run.list_checkpoints()?.pop() {
         let state = RunDir::read_state(&dir)?;
         let mp = dir.join("model.bpk");
-        model = model
-            .try_load_file(&mp)
-            .map_err(|e| TrainError::Run { path: mp.clone(), reason: format!("cannot load the model checkpoint ({e:?})") })?;
+        model = model.try_load_file(&mp).map_err(|e| TrainError::Run {
+            path: mp.clone(),
+            reason: format!("cannot load the model checkpoint ({e:?})"),
+        })?;
         let op = dir.join("optimizer.bpk");
-        optim = optim
-            .load(&op)
-            .map_err(|e| TrainError::Run { path: op.clone(), reason: format!("cannot load the optimiser checkpoint ({e:?})") })?;
-        rng = state.rng.restore().ok_or_else(|| TrainError::Run { path: dir.join("state.json"), reason: "bad RNG state".into() })?;
+        optim = optim.load(&op).map_err(|e| TrainError::Run {
+            path: op.clone(),
+            reason: format!("cannot load the optimiser checkpoint ({e:?})"),
+        })?;
+        rng = state.rng.restore().ok_or_else(|| TrainError::Run {
+            path: dir.join("state.json"),
+            reason: "bad RNG state".into(),
+        })?;
         (epoch0, step, history) = (state.epoch, state.step, state.metrics);
     }
 
@@ -137,9 +145,11 @@ pub fn train<O: Objective>(
         let bar = if opts.progress {
             let b = ProgressBar::new(n as u64);
             b.set_style(
-                ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed}<{eta})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed}<{eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             b.set_prefix(format!("{}/{epochs}", epoch + 1));
             b
@@ -151,21 +161,31 @@ pub fn train<O: Objective>(
         order.shuffle(&mut rng);
         let (mut loss_sum, mut seen, mut lr) = (0.0f64, 0usize, 0.0f64);
         for chunk in order.chunks(batch) {
-            let items = chunk.par_iter().map(|&i| train.get(i)).collect::<Result<Vec<_>, _>>()?;
+            let items = chunk
+                .par_iter()
+                .map(|&i| train.get(i))
+                .collect::<Result<Vec<_>, _>>()?;
             lr = sched.lr(step);
             let loss = objective.batch_loss(&model, items, &mut rng, &device)?;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(lr, model, grads);
             let l: f32 = loss.into_scalar();
             if !l.is_finite() {
-                return Err(TrainError::NonFinite { value: l, epoch: epoch + 1, step });
+                return Err(TrainError::NonFinite {
+                    value: l,
+                    epoch: epoch + 1,
+                    step,
+                });
             }
             step += 1;
             loss_sum += l as f64 * chunk.len() as f64;
             seen += chunk.len();
             bar.inc(chunk.len() as u64);
             let rate = seen as f64 / started.elapsed().as_secs_f64().max(1e-9);
-            bar.set_message(format!("loss {:.4} lr {lr:.2e} {rate:.2} samples/s", loss_sum / seen as f64));
+            bar.set_message(format!(
+                "loss {:.4} lr {lr:.2e} {rate:.2} samples/s",
+                loss_sum / seen as f64
+            ));
         }
         let seconds = started.elapsed().as_secs_f64();
         bar.finish_and_clear();
@@ -186,29 +206,57 @@ pub fn train<O: Objective>(
             seconds,
             valid: valid_metrics,
         });
-        let state = TrainState { epoch: epoch + 1, step, rng: RngState::capture(&rng), metrics: history.clone() };
+        let state = TrainState {
+            epoch: epoch + 1,
+            step,
+            rng: RngState::capture(&rng),
+            metrics: history.clone(),
+        };
         save_checkpoint(run, &model, &optim, &state, opts.schedule.keep_checkpoints)?;
         run.write_metrics(&history)?;
         if opts.progress {
             let last = &history[history.len() - 1];
-            let extra: String = last.valid.iter().map(|(k, v)| format!(" {k} {v:.4}")).collect();
-            eprintln!("epoch {}/{epochs}: train_loss {:.4} lr {:.2e} {:.1}s{extra}", epoch + 1, last.train_loss, lr, seconds);
+            let extra: String = last
+                .valid
+                .iter()
+                .map(|(k, v)| format!(" {k} {v:.4}"))
+                .collect();
+            eprintln!(
+                "epoch {}/{epochs}: train_loss {:.4} lr {:.2e} {:.1}s{extra}",
+                epoch + 1,
+                last.train_loss,
+                lr,
+                seconds
+            );
         }
         if opts.stop_after_epochs == Some(epoch + 1) && epoch + 1 < epochs {
-            return Ok(TrainOutcome { model, metrics: history, finished: false });
+            return Ok(TrainOutcome {
+                model,
+                metrics: history,
+                finished: false,
+            });
         }
     }
     save_module(&model, &run.final_model())?;
-    Ok(TrainOutcome { model, metrics: history, finished: true })
+    Ok(TrainOutcome {
+        model,
+        metrics: history,
+        finished: true,
+    })
 }
 
 /// Save a module to `path` (burnpack) through a temporary file.
 pub fn save_module<M: Module>(model: &M, path: &std::path::Path) -> Result<(), TrainError> {
-    let tmp = path.with_file_name(format!(".{}.tmp.bpk", path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()));
-    model
-        .clone()
-        .save_file(&tmp)
-        .map_err(|e| TrainError::Run { path: tmp.clone(), reason: format!("cannot save the model ({e:?})") })?;
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp.bpk",
+        path.file_stem()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    model.clone().save_file(&tmp).map_err(|e| TrainError::Run {
+        path: tmp.clone(),
+        reason: format!("cannot save the model ({e:?})"),
+    })?;
     std::fs::rename(&tmp, path).map_err(io_err(path))
 }
 
@@ -220,14 +268,19 @@ fn save_checkpoint<M: Module>(
     keep: usize,
 ) -> Result<(), TrainError> {
     let dir = run.checkpoint(state.epoch);
-    let partial = run.checkpoints().join(format!(".epoch-{:04}.partial", state.epoch));
+    let partial = run
+        .checkpoints()
+        .join(format!(".epoch-{:04}.partial", state.epoch));
     if partial.exists() {
         std::fs::remove_dir_all(&partial).map_err(io_err(&partial))?;
     }
     std::fs::create_dir_all(&partial).map_err(io_err(&partial))?;
     save_module(model, &partial.join("model.bpk"))?;
     let op = partial.join("optimizer.bpk");
-    optim.save(&op).map_err(|e| TrainError::Run { path: op.clone(), reason: format!("cannot save the optimiser ({e:?})") })?;
+    optim.save(&op).map_err(|e| TrainError::Run {
+        path: op.clone(),
+        reason: format!("cannot save the optimiser ({e:?})"),
+    })?;
     let json = serde_json::to_vec_pretty(state).map_err(|e| TrainError::Data(e.to_string()))?;
     write_atomic(&partial.join("state.json"), &json)?;
     if dir.exists() {
@@ -258,7 +311,10 @@ pub fn train_vit(
         progress,
         stop_after_epochs: None,
     };
-    let objective = ImageClassification { augmentation: config.augmentation.clone(), normalize: config.data.normalize };
+    let objective = ImageClassification {
+        augmentation: config.augmentation.clone(),
+        normalize: config.data.normalize,
+    };
     let vit_cfg = config.model.vit();
     let pretrained = config.model.pretrained.clone();
     let init = move |device: &Device, seed: u64| -> Result<Vit, TrainError> {
@@ -267,5 +323,14 @@ pub fn train_vit(
             None => vit_cfg.init(device, seed)?,
         })
     };
-    train(&opts, &objective, init, train_set, valid, run, &config.to_toml()?, resume)
+    train(
+        &opts,
+        &objective,
+        init,
+        train_set,
+        valid,
+        run,
+        &config.to_toml()?,
+        resume,
+    )
 }

@@ -19,7 +19,10 @@ pub mod schedule;
 
 use std::path::PathBuf;
 
-pub use config::{AugmentationConfig, DataConfig, ExperimentConfig, Normalize, OptimizerConfig, ScheduleConfig, VitModelConfig};
+pub use config::{
+    AugmentationConfig, DataConfig, ExperimentConfig, Normalize, OptimizerConfig, ScheduleConfig,
+    VitModelConfig,
+};
 pub use data::{DataError, Dataset, ImageItem, Subset, VecDataset};
 pub use engine::{EpochMetrics, TrainOptions, TrainOutcome, train, train_vit};
 pub use objective::{ImageClassification, Objective};
@@ -45,6 +48,12 @@ pub enum TrainError {
     Dataset(#[from] DataError),
     #[error("{path}: {reason}")]
     Run { path: PathBuf, reason: String },
-    #[error("the loss became {value} at epoch {epoch}, step {step}; lower [optimizer] lr or check the data")]
-    NonFinite { value: f32, epoch: usize, step: usize },
+    #[error(
+        "the loss became {value} at epoch {epoch}, step {step}; lower [optimizer] lr or check the data"
+    )]
+    NonFinite {
+        value: f32,
+        epoch: usize,
+        step: usize,
+    },
 }

@@ -59,8 +59,14 @@ pub struct ImageClassification {
 
 impl ImageClassification {
     /// Stack items into `[B, C, H, W]` (normalised) and labels `[B]`, checking every shape.
-    pub fn batch(&self, items: &[ImageItem], device: &Device) -> Result<(Tensor<4>, Tensor<1, Int>), TrainError> {
-        let first = items.first().ok_or_else(|| TrainError::Data("empty batch".into()))?;
+    pub fn batch(
+        &self,
+        items: &[ImageItem],
+        device: &Device,
+    ) -> Result<(Tensor<4>, Tensor<1, Int>), TrainError> {
+        let first = items
+            .first()
+            .ok_or_else(|| TrainError::Data("empty batch".into()))?;
         let (c, h, w) = (first.channels, first.height, first.width);
         let mut flat = Vec::with_capacity(items.len() * c * h * w);
         for it in items {
@@ -82,7 +88,9 @@ impl ImageClassification {
                     }
                 }
                 Normalize::Imagenet => {
-                    return Err(TrainError::Data(format!("ImageNet normalisation needs 3 channels, found {c}; set [data] normalize = \"none\"")));
+                    return Err(TrainError::Data(format!(
+                        "ImageNet normalisation needs 3 channels, found {c}; set [data] normalize = \"none\""
+                    )));
                 }
                 Normalize::None => flat.extend_from_slice(&it.pixels),
             }
@@ -98,30 +106,60 @@ impl Objective for ImageClassification {
     type Model = Vit;
     type Item = ImageItem;
 
-    fn batch_loss(&self, model: &Vit, mut items: Vec<ImageItem>, rng: &mut ChaCha8Rng, device: &Device) -> Result<Tensor<1>, TrainError> {
+    fn batch_loss(
+        &self,
+        model: &Vit,
+        mut items: Vec<ImageItem>,
+        rng: &mut ChaCha8Rng,
+        device: &Device,
+    ) -> Result<Tensor<1>, TrainError> {
         let k = model.num_classes();
         if let Some(bad) = items.iter().find(|i| i.label >= k) {
-            return Err(TrainError::Data(format!("label {} of group `{}` is out of range for {k} classes", bad.label, bad.group)));
+            return Err(TrainError::Data(format!(
+                "label {} of group `{}` is out of range for {k} classes",
+                bad.label, bad.group
+            )));
         }
         // one seed per item, drawn in order, so parallel augmentation stays deterministic
         let seeds: Vec<u64> = items.iter().map(|_| rng.random()).collect();
-        items.par_iter_mut().zip(seeds).for_each(|(it, s)| augment(it, &self.augmentation, &mut ChaCha8Rng::seed_from_u64(s)));
+        items
+            .par_iter_mut()
+            .zip(seeds)
+            .for_each(|(it, s)| augment(it, &self.augmentation, &mut ChaCha8Rng::seed_from_u64(s)));
         let (x, y) = self.batch(&items, device)?;
         model.check_input(x.dims())?;
         let logits = model.forward(x);
-        Ok(CrossEntropyLossConfig::new().init(device).forward(logits, y))
+        Ok(CrossEntropyLossConfig::new()
+            .init(device)
+            .forward(logits, y))
     }
 
-    fn evaluate(&self, model: &Vit, data: &dyn Dataset<Item = ImageItem>, batch_size: usize, device: &Device) -> Result<BTreeMap<String, f64>, TrainError> {
+    fn evaluate(
+        &self,
+        model: &Vit,
+        data: &dyn Dataset<Item = ImageItem>,
+        batch_size: usize,
+        device: &Device,
+    ) -> Result<BTreeMap<String, f64>, TrainError> {
         let n = data.len();
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
         let ce = CrossEntropyLossConfig::new().init(device);
         for start in (0..n).step_by(batch_size.max(1)) {
-            let items = (start..(start + batch_size).min(n)).map(|i| data.get(i)).collect::<Result<Vec<_>, _>>()?;
+            let items = (start..(start + batch_size).min(n))
+                .map(|i| data.get(i))
+                .collect::<Result<Vec<_>, _>>()?;
             let (x, y) = self.batch(&items, device)?;
             let logits = model.forward(x);
-            let pred: Vec<i64> = logits.clone().argmax(1).try_into_vec_as::<i64>().map_err(|e| TrainError::Data(format!("{e:?}")))?;
-            correct += pred.iter().zip(&items).filter(|(p, it)| **p == it.label as i64).count();
+            let pred: Vec<i64> = logits
+                .clone()
+                .argmax(1)
+                .try_into_vec_as::<i64>()
+                .map_err(|e| TrainError::Data(format!("{e:?}")))?;
+            correct += pred
+                .iter()
+                .zip(&items)
+                .filter(|(p, it)| **p == it.label as i64)
+                .count();
             let l: f32 = ce.forward(logits, y).into_scalar();
             loss_sum += l as f64 * items.len() as f64;
         }

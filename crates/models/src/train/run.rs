@@ -73,12 +73,18 @@ impl RngState {
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
-    move |source| TrainError::Io { path: path.to_path_buf(), source }
+    move |source| TrainError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
     std::fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io_err(path))
@@ -109,7 +115,9 @@ impl RunDir {
             if !resume {
                 return Err(TrainError::Run {
                     path: self.root.clone(),
-                    reason: "already holds a run; pass --resume to continue it, or choose another --out".into(),
+                    reason:
+                        "already holds a run; pass --resume to continue it, or choose another --out"
+                            .into(),
                 });
             }
             let old = std::fs::read_to_string(&cfg).map_err(io_err(&cfg))?;
@@ -135,7 +143,9 @@ impl RunDir {
         for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
             let entry = entry.map_err(io_err(&dir))?;
             let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(n) = name.strip_prefix("epoch-").and_then(|n| n.parse::<usize>().ok())
+            if let Some(n) = name
+                .strip_prefix("epoch-")
+                .and_then(|n| n.parse::<usize>().ok())
                 && entry.path().join("state.json").exists()
             {
                 found.push((n, entry.path()));
@@ -149,18 +159,32 @@ impl RunDir {
     pub fn read_state(dir: &Path) -> Result<TrainState, TrainError> {
         let p = dir.join("state.json");
         let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
-        serde_json::from_str(&text).map_err(|e| TrainError::Run { path: p, reason: format!("unreadable checkpoint state ({e})") })
+        serde_json::from_str(&text).map_err(|e| TrainError::Run {
+            path: p,
+            reason: format!("unreadable checkpoint state ({e})"),
+        })
     }
 
     /// Rewrite metrics.csv and metrics.json from the full history.
     pub fn write_metrics(&self, metrics: &[EpochMetrics]) -> Result<(), TrainError> {
-        let json = serde_json::to_vec_pretty(metrics).map_err(|e| TrainError::Data(e.to_string()))?;
+        let json =
+            serde_json::to_vec_pretty(metrics).map_err(|e| TrainError::Data(e.to_string()))?;
         write_atomic(&self.root.join("metrics.json"), &json)?;
         let mut valid_keys: Vec<&String> = metrics.iter().flat_map(|m| m.valid.keys()).collect();
         valid_keys.sort();
         valid_keys.dedup();
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["epoch", "step", "lr", "train_loss", "samples_per_sec", "seconds"].into_iter().map(String::from).collect::<Vec<_>>();
+        let mut header = vec![
+            "epoch",
+            "step",
+            "lr",
+            "train_loss",
+            "samples_per_sec",
+            "seconds",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
         header.extend(valid_keys.iter().map(|k| k.to_string()));
         let csv_err = |e: csv::Error| TrainError::Data(e.to_string());
         w.write_record(&header).map_err(csv_err)?;
@@ -173,10 +197,16 @@ impl RunDir {
                 format!("{:.3}", m.samples_per_sec),
                 format!("{:.3}", m.seconds),
             ];
-            row.extend(valid_keys.iter().map(|k| m.valid.get(*k).map_or(String::new(), |v| v.to_string())));
+            row.extend(
+                valid_keys
+                    .iter()
+                    .map(|k| m.valid.get(*k).map_or(String::new(), |v| v.to_string())),
+            );
             w.write_record(&row).map_err(csv_err)?;
         }
-        let bytes = w.into_inner().map_err(|e| TrainError::Data(e.to_string()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| TrainError::Data(e.to_string()))?;
         write_atomic(&self.root.join("metrics.csv"), &bytes)
     }
 }

@@ -40,7 +40,12 @@ mod tests {
 
     #[test]
     fn warmup_then_cosine_to_floor() {
-        let s = CosineSchedule { peak: 1e-4, min: 0.0, warmup_steps: 4, total_steps: 12 };
+        let s = CosineSchedule {
+            peak: 1e-4,
+            min: 0.0,
+            warmup_steps: 4,
+            total_steps: 12,
+        };
         // warmup: 0, 1/4, 2/4, 3/4 of the peak
         for (step, want) in [(0, 0.0), (1, 2.5e-5), (2, 5e-5), (3, 7.5e-5)] {
             assert!((s.lr(step) - want).abs() < 1e-15, "step {step}");
@@ -58,7 +63,12 @@ mod tests {
 
     #[test]
     fn no_warmup_starts_at_peak_and_respects_floor() {
-        let s = CosineSchedule { peak: 1e-3, min: 1e-5, warmup_steps: 0, total_steps: 10 };
+        let s = CosineSchedule {
+            peak: 1e-3,
+            min: 1e-5,
+            warmup_steps: 0,
+            total_steps: 10,
+        };
         assert_eq!(s.lr(0), 1e-3);
         assert!((s.lr(5) - (1e-5 + (1e-3 - 1e-5) * 0.5)).abs() < 1e-15);
         assert!((s.lr(10) - 1e-5).abs() < 1e-15);
