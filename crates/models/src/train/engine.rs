@@ -334,3 +334,29 @@ pub fn train_vit(
         resume,
     )
 }
+
+/// Load the final model of a finished ViT run (`RUN/model.bpk`) with the run's configuration
+/// (`RUN/config.toml`), on `device` (no autodiff): what `grade predict` needs.
+pub fn load_trained_vit(
+    run: &RunDir,
+    device: &Device,
+) -> Result<(Vit, ExperimentConfig<VitModelConfig>), TrainError> {
+    let config = ExperimentConfig::<VitModelConfig>::from_file(&run.config_path())?;
+    let path = run.final_model();
+    if !path.exists() {
+        return Err(TrainError::Run {
+            path,
+            reason: "no final model: the run has not finished; continue it with --resume".into(),
+        });
+    }
+    let model = config
+        .model
+        .vit()
+        .init(device, config.seed)?
+        .try_load_file(&path)
+        .map_err(|e| TrainError::Run {
+            path: path.clone(),
+            reason: format!("cannot load the model ({e:?})"),
+        })?;
+    Ok((model, config))
+}

@@ -24,7 +24,7 @@ pub use config::{
     VitModelConfig,
 };
 pub use data::{DataError, Dataset, ImageItem, Subset, VecDataset};
-pub use engine::{EpochMetrics, TrainOptions, TrainOutcome, train, train_vit};
+pub use engine::{EpochMetrics, TrainOptions, TrainOutcome, load_trained_vit, train, train_vit};
 pub use objective::{ImageClassification, Objective};
 pub use run::RunDir;
 pub use schedule::CosineSchedule;
