@@ -75,6 +75,7 @@ fn objective() -> ImageClassification {
     // flips, rotations and a mild brightness jitter keep the intensity classes apart
     let augmentation = AugmentationConfig {
         brightness: 0.1,
+        crop: 0.8,
         contrast: 0.0,
         saturation: 0.0,
         ..AugmentationConfig::default()
@@ -340,6 +341,10 @@ fn config_errors_name_the_key() {
         (
             &format!("{ok}[augmentation]\nhflip = 1.5\n"),
             "augmentation.hflip",
+        ),
+        (
+            &format!("{ok}[augmentation]\ncrop = 0.0\n"),
+            "augmentation.crop",
         ),
         (
             &ok.replace("seed = 1", "seed = 1\ndevice = \"tpu\""),

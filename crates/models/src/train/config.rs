@@ -30,6 +30,7 @@
 //! hflip = 0.5
 //! vflip = 0.5
 //! rot90 = 0.5
+//! crop = 1.0                   # random crop of side in [crop, 1] x image, resized back (1: off)
 //! brightness = 0.2
 //! contrast = 0.2
 //! saturation = 0.2
@@ -154,6 +155,12 @@ impl<M: Serialize + DeserializeOwned> ExperimentConfig<M> {
             if !(0.0..=1.0).contains(&p) {
                 return bad(key, "is a probability and must be in [0, 1]");
             }
+        }
+        if !(a.crop > 0.0 && a.crop <= 1.0) {
+            return bad(
+                "augmentation.crop",
+                "is the smallest kept fraction of the side and must be in (0, 1]",
+            );
         }
         for (key, j) in [
             ("augmentation.brightness", a.brightness),
@@ -324,6 +331,9 @@ pub struct AugmentationConfig {
     pub vflip: f64,
     /// Probability of a rotation by a random multiple of 90 degrees (1, 2 or 3 quarter turns).
     pub rot90: f64,
+    /// Random crop: keep a square of side `u * min(H, W)` with `u` uniform in `[crop, 1]` at a
+    /// random position and resize it back bilinearly to the input size. 1 switches it off.
+    pub crop: f64,
     pub brightness: f64,
     pub contrast: f64,
     pub saturation: f64,
@@ -335,6 +345,7 @@ impl Default for AugmentationConfig {
             hflip: 0.5,
             vflip: 0.5,
             rot90: 0.5,
+            crop: 1.0,
             brightness: 0.2,
             contrast: 0.2,
             saturation: 0.2,
@@ -349,6 +360,7 @@ impl AugmentationConfig {
             hflip: 0.0,
             vflip: 0.0,
             rot90: 0.0,
+            crop: 1.0,
             brightness: 0.0,
             contrast: 0.0,
             saturation: 0.0,

@@ -34,7 +34,102 @@ pub struct TrainState {
     /// Completed optimiser steps (the learning-rate schedule's position).
     pub step: usize,
     pub rng: RngState,
+    /// Metrics of the finished epochs, with every float stored exactly (see [`ExactF64`]).
+    #[serde(with = "exact_metrics")]
     pub metrics: Vec<EpochMetrics>,
+}
+
+/// A float written as its shortest round-trip decimal string and read back with
+/// `str::parse`, which rounds correctly: serde_json's default float parser may be one ulp off,
+/// and a resumed run must report exactly the metrics of the epochs it did not redo.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExactF64(pub String);
+
+impl ExactF64 {
+    fn new(x: f64) -> Self {
+        Self(format!("{x:?}"))
+    }
+    fn get(&self) -> Option<f64> {
+        self.0.parse().ok()
+    }
+}
+
+mod exact_metrics {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::ExactF64;
+    use crate::train::engine::EpochMetrics;
+
+    #[derive(Serialize, Deserialize)]
+    struct Stored {
+        epoch: usize,
+        step: usize,
+        values: BTreeMap<String, ExactF64>,
+    }
+
+    const FIXED: [&str; 4] = ["lr", "train_loss", "samples_per_sec", "seconds"];
+
+    pub fn serialize<S: Serializer>(metrics: &[EpochMetrics], s: S) -> Result<S::Ok, S::Error> {
+        let stored: Vec<Stored> = metrics
+            .iter()
+            .map(|m| {
+                let mut values: BTreeMap<String, ExactF64> = m
+                    .valid
+                    .iter()
+                    .map(|(k, v)| (k.clone(), ExactF64::new(*v)))
+                    .collect();
+                for (k, v) in FIXED
+                    .iter()
+                    .zip([m.lr, m.train_loss, m.samples_per_sec, m.seconds])
+                {
+                    values.insert(k.to_string(), ExactF64::new(v));
+                }
+                Stored {
+                    epoch: m.epoch,
+                    step: m.step,
+                    values,
+                }
+            })
+            .collect();
+        stored.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<EpochMetrics>, D::Error> {
+        let stored = Vec::<Stored>::deserialize(d)?;
+        let mut out = Vec::with_capacity(stored.len());
+        for mut st in stored {
+            let mut take = |k: &str| -> Result<f64, D::Error> {
+                st.values.remove(k).and_then(|v| v.get()).ok_or_else(|| {
+                    serde::de::Error::custom(format!("metric `{k}` missing or not a number"))
+                })
+            };
+            let (lr, train_loss, samples_per_sec, seconds) = (
+                take("lr")?,
+                take("train_loss")?,
+                take("samples_per_sec")?,
+                take("seconds")?,
+            );
+            let mut valid = BTreeMap::new();
+            for (k, v) in st.values {
+                let x = v.get().ok_or_else(|| {
+                    serde::de::Error::custom(format!("metric `{k}` is not a number"))
+                })?;
+                valid.insert(k, x);
+            }
+            out.push(EpochMetrics {
+                epoch: st.epoch,
+                step: st.step,
+                lr,
+                train_loss,
+                samples_per_sec,
+                seconds,
+                valid,
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// The exact position of a ChaCha8 stream.
