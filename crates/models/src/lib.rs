@@ -1,0 +1,27 @@
+//! Burn models for gliofuse (Burn 0.22, Flex CPU backend by default, Vulkan with `--features gpu`).
+//!
+//! * [`vit`]: the ViT of FoF's grading (no CLS token, mean pooling), split into
+//!   embed / blocks / head so tokens can be replaced (FoF) or explained (Grad-CAM).
+//! * [`hf_vit`]: import of HuggingFace `transformers` ViT checkpoints (SafeTensors), with
+//!   bicubic resampling of the position table.
+//! * [`grad_cam`]: Grad-CAM on the tokens of a chosen block (FoF Eq. 1).
+//! * [`train`]: the training engine shared by every model (config, AdamW + cosine schedule,
+//!   checkpoints, exact resume, metrics, progress).
+//! * [`device`]: `cpu | gpu[:N]` selection.
+
+pub mod device;
+pub mod error;
+pub mod grad_cam;
+pub mod hf_vit;
+pub mod params;
+pub mod train;
+pub mod vit;
+
+pub use device::{DeviceSpec, parse_device};
+pub use error::ModelError;
+pub use grad_cam::{grad_cam, grad_cam_tokens};
+pub use hf_vit::{ImportReport, load_hf_vit};
+pub use vit::{Vit, VitConfig};
+
+/// Re-export of Burn so dependants use the exact same version and feature set.
+pub use burn;
