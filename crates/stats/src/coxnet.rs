@@ -131,6 +131,20 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
+/// `Σ_i w_i a_i²`, with four partial sums like [`dot`].
+fn weighted_sq(a: &[f64], w: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cw) = (a.chunks_exact(4), w.chunks_exact(4));
+    let (ra, rw) = (ca.remainder(), cw.remainder());
+    for (x, y) in ca.zip(cw) {
+        for k in 0..4 {
+            acc[k] += x[k] * x[k] * y[k];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rw).map(|(u, v)| u * u * v).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 fn soft_threshold(z: f64, g: f64) -> f64 {
     if z > g {
         z - g
@@ -273,7 +287,7 @@ impl CoxnetConfig {
                 let beta_outer = beta.clone();
                 for j in 0..p {
                     if strong[j] {
-                        wx2[j] = col(j).iter().zip(&wr.weights).map(|(v, w)| v * v * w).sum();
+                        wx2[j] = weighted_sq(col(j), &wr.weights);
                     }
                 }
                 let update = |j: usize, beta: &mut [f64], res: &mut [f64], eta: &mut [f64]| {
@@ -283,9 +297,12 @@ impl CoxnetConfig {
                     let d = new - beta[j];
                     if d != 0.0 {
                         beta[j] = new;
-                        for i in 0..n {
-                            res[i] -= d * xj[i] * wr.weights[i];
-                            eta[i] += d * xj[i];
+                        let wts = &wr.weights[..];
+                        for ((ri, ei), (&x, &w)) in
+                            res.iter_mut().zip(eta.iter_mut()).zip(xj.iter().zip(wts))
+                        {
+                            *ri -= d * x * w;
+                            *ei += d * x;
                         }
                     }
                     wx2[j] * d * d
