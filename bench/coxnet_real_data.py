@@ -84,6 +84,11 @@ def main():
             "fit_seconds": g["fit_seconds"],
         }
         out["abs_diff_c_index_test"] = abs(g["c_index_test"] - out["c_index_test"])
+        coef_csv = a.gliofuse_metrics.replace("metrics.json", "coefficients.csv")
+        gc = pd.read_csv(coef_csv)
+        if list(gc["feature"]) == feats and g["hyperparameters"]["alpha_index"] == k:
+            # same features (no one-hot) and same alpha: compare the coefficient vectors
+            out["max_abs_coef_diff"] = float(np.max(np.abs(gc["coefficient"].to_numpy() - m.coef_[:, k])))
         status = 0 if out["abs_diff_c_index_test"] <= 0.01 else 1
     print(json.dumps(out, indent=1))
     sys.exit(status)
