@@ -20,6 +20,8 @@
 //!
 //! Written by hand: no Rust crate offers a tie-aware Cox partial likelihood.
 
+#![allow(clippy::needless_range_loop)] // loops over distinct times index several arrays
+
 use crate::{Result, StatsError, check_finite, check_len, check_nonempty};
 
 /// How tied event times enter the partial likelihood.

@@ -23,6 +23,9 @@
 //! Written by hand (no Rust crate fits penalised Cox models); the code follows the paper, not
 //! the GPL sources of glmnet or scikit-survival.
 
+// Index loops over features mirror the formulas; `!(x > 0)` also rejects NaN on purpose.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::cox::breslow_working_response;
 use crate::{Matrix, Result, StatsError, check_finite, check_len};
 

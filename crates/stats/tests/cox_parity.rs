@@ -1,6 +1,8 @@
 //! Cox partial likelihood vs lifelines / scikit-survival (fixtures/cox.json) and the coxnet path
 //! vs scikit-survival `CoxnetSurvivalAnalysis` (fixtures/coxnet.json).
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 use common::*;
 
