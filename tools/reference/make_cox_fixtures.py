@@ -183,6 +183,62 @@ def make_coxnet():
     )
 
 
+# ---------------------------------------------------------------- `gliofuse survival table`
+def make_table():
+    """A small feature table + split and what scikit-survival + lifelines choose on it, for the
+    CLI test (crates/gliofuse/tests/fixtures/survival_table/). Same protocol as
+    bench/coxnet_real_data.py: z-score with training statistics, CoxnetSurvivalAnalysis with its
+    defaults (l1_ratio 0.5), alpha with the best validation Harrell C (lifelines), test C."""
+    from lifelines.utils import concordance_index
+
+    out_dir = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "gliofuse", "tests", "fixtures", "survival_table")
+    os.makedirs(out_dir, exist_ok=True)
+    n, p = 150, 30
+    X = np.round(RNG.normal(0, 1, (n, p)) * RNG.uniform(0.5, 3, p) + RNG.normal(0, 1, p), 3)
+    beta = np.zeros(p)
+    beta[:4] = [0.8, -0.6, 0.4, 0.3]
+    z = (X - X.mean(0)) / X.std(0)
+    t_ev = RNG.exponential(1.0 / np.exp(z @ beta))
+    t_c = RNG.exponential(1.5, n)
+    time = np.round(np.minimum(t_ev, t_c) * 10, 2) + 0.01
+    event = (t_ev <= t_c).astype(int)
+    pids = [f"S{i:03d}" for i in range(n)]
+    side = np.array(["train"] * 105 + ["val"] * 15 + ["test"] * 30)
+    RNG.shuffle(side)
+    feats = [f"f{j}" for j in range(p)]
+    with open(os.path.join(out_dir, "data.csv"), "w") as f:
+        f.write(",".join(["pid", "time", "event"] + feats) + "\n")
+        for i in range(n):
+            f.write(",".join([pids[i], repr(float(time[i])), str(event[i])] + [repr(float(v)) for v in X[i]]) + "\n")
+    with open(os.path.join(out_dir, "split.csv"), "w") as f:
+        f.write("pid,split\n")
+        for i in range(n):
+            f.write(f"{pids[i]},{side[i]}\n")
+    tr, va, te = side == "train", side == "val", side == "test"
+    mean, sd = X[tr].mean(0), X[tr].std(0)
+    Z = (X - mean) / sd
+    m = CoxnetSurvivalAnalysis(l1_ratio=0.5).fit(Z[tr], Surv.from_arrays(event[tr].astype(bool), time[tr]))
+    risk = Z @ m.coef_
+    cval = [concordance_index(time[va], -risk[va, k], event[va]) for k in range(len(m.alphas_))]
+    k = int(np.argmax(cval))
+    expected = {
+        "generator": "tools/reference/make_cox_fixtures.py",
+        "versions": VERSIONS,
+        "description": "scikit-survival CoxnetSurvivalAnalysis(l1_ratio=0.5) on z-scored training features; alpha by best validation lifelines concordance_index",
+        "alphas_fitted": len(m.alphas_),
+        "alpha": float(m.alphas_[k]),
+        "alpha_index": k,
+        "c_index_val": float(cval[k]),
+        "c_index_test": float(concordance_index(time[te], -risk[te, k], event[te])),
+        "c_index_train": float(concordance_index(time[tr], -risk[tr, k], event[tr])),
+        "coefficients": {feats[j]: float(m.coef_[j, k]) for j in range(p) if m.coef_[j, k] != 0.0},
+    }
+    with open(os.path.join(out_dir, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+    print(out_dir, k, expected["c_index_val"], expected["c_index_test"])
+
+
 if __name__ == "__main__":
     make_cox()
     make_coxnet()
+    make_table()

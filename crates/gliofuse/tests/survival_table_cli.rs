@@ -340,3 +340,52 @@ fn bad_input_gives_one_line_errors() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The CLI against scikit-survival + lifelines on the same table and split
+/// (fixtures/survival_table, made by tools/reference/make_cox_fixtures.py).
+#[test]
+fn coxnet_table_matches_sksurv_on_fixture() {
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/survival_table");
+    let want = json(&fx.join("expected.json"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "survival",
+        "table",
+        "--data",
+        fx.join("data.csv").to_str().unwrap(),
+        "--split",
+        fx.join("split.csv").to_str().unwrap(),
+        "--model",
+        "coxnet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = json(&out.join("metrics.json"));
+    let h = &got["hyperparameters"];
+    assert_eq!(h["alphas_fitted"], want["alphas_fitted"]);
+    assert_eq!(h["alpha_index"], want["alpha_index"]);
+    let (ga, wa) = (
+        h["alpha"].as_f64().unwrap(),
+        want["alpha"].as_f64().unwrap(),
+    );
+    assert!((ga - wa).abs() <= 1e-12 * wa, "alpha {ga} vs {wa}");
+    for k in ["c_index_val", "c_index_test", "c_index_train"] {
+        let (g, w) = (got[k].as_f64().unwrap(), want[k].as_f64().unwrap());
+        assert!((g - w).abs() <= 1e-12, "{k}: {g} vs {w}");
+    }
+    let (gc, wc) = (
+        got["coefficients"].as_object().unwrap(),
+        want["coefficients"].as_object().unwrap(),
+    );
+    assert_eq!(
+        gc.keys().collect::<BTreeSet<_>>(),
+        wc.keys().collect::<BTreeSet<_>>(),
+        "support"
+    );
+    for (name, w) in wc {
+        let (g, w) = (gc[name].as_f64().unwrap(), w.as_f64().unwrap());
+        assert!((g - w).abs() <= 1e-9, "coefficient {name}: {g} vs {w}");
+    }
+}
