@@ -455,7 +455,7 @@ fn table(a: &TableArgs) -> Result<()> {
             write_atomic(&p, csv.as_bytes())?;
             p.display().to_string()
         }
-        (None, None) => unreachable!("a split is either read or made"),
+        (None, None) => bail!("internal error: no split was read or made"),
     };
 
     let cfg = CoxnetConfig {
