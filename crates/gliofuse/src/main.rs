@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "gliofuse", version, about = "Multimodal glioma learning: grading, survival, IDH from MRI")]
+#[command(
+    name = "gliofuse",
+    version,
+    about = "Multimodal glioma learning: grading, survival, IDH from MRI"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,6 +34,9 @@ enum Command {
     Cohort(cmd::cohort::Command),
     /// pyradiomics-compatible radiomics features: IMAGE MASK, or `batch cases.csv`, or `merge`.
     Radiomics(cmd::radiomics::Args),
+    /// Survival models: `table` fits a model on a feature table (pid,time,event,features...).
+    #[command(subcommand)]
+    Survival(cmd::survival::Command),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +47,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd::synth::run(a),
         Command::Cohort(c) => cmd::cohort::run(c),
         Command::Radiomics(a) => cmd::radiomics::run(a),
+        Command::Survival(c) => cmd::survival::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

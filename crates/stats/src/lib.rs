@@ -7,7 +7,8 @@
 //! Layout (one file per metric family / test / estimator):
 //! - classification: [`roc`] (ROC curve, ROC AUC binary and one-vs-rest), [`average_precision`]
 //!   (PR curve, AP), [`confusion`] (confusion matrix, accuracy, precision/recall/F1), [`kappa`];
-//! - survival: [`concordance`] (Harrell's C, Uno's C), [`kaplan_meier`], [`logrank`];
+//! - survival: [`concordance`] (Harrell's C, Uno's C), [`kaplan_meier`], [`logrank`],
+//!   [`cox`] (partial likelihood, Breslow/Efron), [`coxnet`] (elastic-net Cox path);
 //! - tests: [`mann_whitney`], [`pearson`];
 //! - selection: [`lasso`] (coordinate descent, `LassoCV`), [`selection`] (filters);
 //! - [`splits`] (patient-grouped), [`bootstrap`] (percentile CIs).
@@ -16,6 +17,8 @@ pub mod average_precision;
 pub mod bootstrap;
 pub mod concordance;
 pub mod confusion;
+pub mod cox;
+pub mod coxnet;
 mod error;
 pub mod kaplan_meier;
 pub mod kappa;

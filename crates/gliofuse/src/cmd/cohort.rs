@@ -31,7 +31,13 @@ pub fn run(c: Command) -> Result<()> {
                 indicatif::ProgressStyle::with_template("check {bar:40} {pos}/{len} files")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            let res = check(&a.dir, CheckOptions { decode_slides: a.decode_slides }, &|n| bar.inc(n as u64));
+            let res = check(
+                &a.dir,
+                CheckOptions {
+                    decode_slides: a.decode_slides,
+                },
+                &|n| bar.inc(n as u64),
+            );
             bar.finish_and_clear();
             let summary = res?;
             println!("{summary}");

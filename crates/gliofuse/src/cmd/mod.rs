@@ -5,4 +5,6 @@ pub mod demo;
 pub mod evaluate;
 pub mod output;
 pub mod radiomics;
+pub mod survival;
 pub mod synth;
+pub mod table;

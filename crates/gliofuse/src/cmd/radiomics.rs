@@ -112,8 +112,12 @@ fn extractor(common: &Common) -> Result<Extractor> {
 fn extract(ex: &Extractor, image: &Path, mask: &Path) -> Result<Extraction> {
     ex.execute_files(image, mask).map_err(|e| match e {
         // These already name the file.
-        radiomics::RadiomicsError::Io { .. } | radiomics::RadiomicsError::Format { .. } => anyhow::Error::new(e),
-        other => anyhow::Error::new(other).context(format!("{} + {}", image.display(), mask.display())),
+        radiomics::RadiomicsError::Io { .. } | radiomics::RadiomicsError::Format { .. } => {
+            anyhow::Error::new(e)
+        }
+        other => {
+            anyhow::Error::new(other).context(format!("{} + {}", image.display(), mask.display()))
+        }
     })
 }
 
@@ -131,14 +135,18 @@ fn single(image: &Path, mask: &Path, common: &Common) -> Result<()> {
         eprintln!("warning: {w}");
     }
     let row = Row {
-        carried: vec![("Image".into(), image.display().to_string()), ("Mask".into(), mask.display().to_string())],
+        carried: vec![
+            ("Image".into(), image.display().to_string()),
+            ("Mask".into(), mask.display().to_string()),
+        ],
         result: Some(res),
         error: None,
     };
     let bytes = match common.format {
         Format::Csv => to_csv(&[row], false)?,
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&row_json(&row)).context("serialising JSON")?;
+            let mut s =
+                serde_json::to_string_pretty(&row_json(&row)).context("serialising JSON")?;
             s.push('\n');
             s.into_bytes()
         }
@@ -151,7 +159,9 @@ fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
         Some(p) => write_atomic(p, bytes),
         None => {
             use std::io::Write;
-            std::io::stdout().write_all(bytes).context("writing to standard output")
+            std::io::stdout()
+                .write_all(bytes)
+                .context("writing to standard output")
         }
     }
 }
@@ -167,7 +177,12 @@ fn row_json(row: &Row) -> serde_json::Value {
         }
         for (k, v) in &r.features {
             // NaN/inf are not JSON numbers: null.
-            m.insert(k.clone(), serde_json::Number::from_f64(*v).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null));
+            m.insert(
+                k.clone(),
+                serde_json::Number::from_f64(*v)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
+            );
         }
     }
     if let Some(e) = &row.error {
@@ -221,15 +236,26 @@ fn to_csv(rows: &[Row], with_error: bool) -> Result<Vec<u8>> {
         if let Some(e) = &r.error {
             vals.insert("error", e.clone());
         }
-        w.write_record(cols.iter().map(|c| vals.get(c.as_str()).cloned().unwrap_or_default()))?;
+        w.write_record(
+            cols.iter()
+                .map(|c| vals.get(c.as_str()).cloned().unwrap_or_default()),
+        )?;
     }
     w.into_inner().map_err(|e| anyhow!("writing CSV: {e}"))
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
-    let (k, n) = s.split_once('/').ok_or_else(|| anyhow!("--shard '{s}': expected k/n, e.g. 2/8"))?;
-    let k: usize = k.trim().parse().map_err(|_| anyhow!("--shard '{s}': k must be a number"))?;
-    let n: usize = n.trim().parse().map_err(|_| anyhow!("--shard '{s}': n must be a number"))?;
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| anyhow!("--shard '{s}': expected k/n, e.g. 2/8"))?;
+    let k: usize = k
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("--shard '{s}': k must be a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("--shard '{s}': n must be a number"))?;
     if n == 0 || k == 0 || k > n {
         bail!("--shard '{s}': need 1 <= k <= n");
     }
@@ -237,19 +263,34 @@ fn parse_shard(s: &str) -> Result<(usize, usize)> {
 }
 
 fn batch(args: BatchArgs) -> Result<()> {
-    let out = args.common.out.clone().ok_or_else(|| anyhow!("batch needs --out FILE"))?;
+    let out = args
+        .common
+        .out
+        .clone()
+        .ok_or_else(|| anyhow!("batch needs --out FILE"))?;
     let ex = extractor(&args.common)?;
     let cases_path = &args.cases;
-    let mut rdr = csv::Reader::from_path(cases_path).with_context(|| format!("reading {}", cases_path.display()))?;
-    let header: Vec<String> =
-        rdr.headers().with_context(|| format!("reading {}", cases_path.display()))?.iter().map(str::to_string).collect();
+    let mut rdr = csv::Reader::from_path(cases_path)
+        .with_context(|| format!("reading {}", cases_path.display()))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .with_context(|| format!("reading {}", cases_path.display()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let (ic, mc) = match (col("Image"), col("Mask")) {
         (Some(i), Some(m)) => (i, m),
-        _ => bail!("{}: needs columns 'Image' and 'Mask' (pyradiomics batch format)", cases_path.display()),
+        _ => bail!(
+            "{}: needs columns 'Image' and 'Mask' (pyradiomics batch format)",
+            cases_path.display()
+        ),
     };
     let lc = col("Label");
-    let base = cases_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = cases_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut cases = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.with_context(|| format!("{}: row {}", cases_path.display(), i + 2))?;
@@ -259,45 +300,74 @@ fn batch(args: BatchArgs) -> Result<()> {
         Some(s) => parse_shard(s)?,
         None => (1, 1),
     };
-    let selected: Vec<(usize, Vec<String>)> = cases.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).collect();
+    let selected: Vec<(usize, Vec<String>)> = cases
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % n == k - 1)
+        .collect();
     // Column order: Image, Mask, then the other input columns in input order.
     let mut carried_order = vec![ic, mc];
     carried_order.extend((0..header.len()).filter(|&c| c != ic && c != mc));
 
     let pb = indicatif::ProgressBar::new(selected.len() as u64);
     pb.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases [{elapsed_precise}<{eta_precise}] {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} cases [{elapsed_precise}<{eta_precise}] {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let resolve = |p: &str| -> PathBuf {
         let p = PathBuf::from(p);
         if p.is_absolute() { p } else { base.join(p) }
     };
     let work = |(i, rec): &(usize, Vec<String>)| -> Row {
-        let carried: Vec<(String, String)> =
-            carried_order.iter().map(|&c| (header[c].clone(), rec.get(c).cloned().unwrap_or_default())).collect();
+        let carried: Vec<(String, String)> = carried_order
+            .iter()
+            .map(|&c| (header[c].clone(), rec.get(c).cloned().unwrap_or_default()))
+            .collect();
         let row_no = i + 2;
         let result = (|| -> Result<Extraction> {
-            let image = rec.get(ic).filter(|s| !s.is_empty()).ok_or_else(|| anyhow!("empty Image"))?;
-            let mask = rec.get(mc).filter(|s| !s.is_empty()).ok_or_else(|| anyhow!("empty Mask"))?;
+            let image = rec
+                .get(ic)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| anyhow!("empty Image"))?;
+            let mask = rec
+                .get(mc)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| anyhow!("empty Mask"))?;
             let mut exl = ex.clone();
             if let Some(l) = lc.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()) {
-                exl.set_label(l.trim().parse().map_err(|_| anyhow!("column Label: '{l}' is not an integer"))?);
+                exl.set_label(
+                    l.trim()
+                        .parse()
+                        .map_err(|_| anyhow!("column Label: '{l}' is not an integer"))?,
+                );
             }
             extract(&exl, &resolve(image), &resolve(mask))
         })();
         pb.inc(1);
         match result {
-            Ok(r) => Row { carried, result: Some(r), error: None },
+            Ok(r) => Row {
+                carried,
+                result: Some(r),
+                error: None,
+            },
             Err(e) => {
                 let msg = format!("{}: row {row_no}: {e:#}", cases_path.display());
                 pb.suspend(|| eprintln!("error: {msg}"));
-                Row { carried, result: None, error: Some(format!("{e:#}")) }
+                Row {
+                    carried,
+                    result: None,
+                    error: Some(format!("{e:#}")),
+                }
             }
         }
     };
     let rows: Vec<Row> = if args.jobs > 1 {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs).build().context("starting worker threads")?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(args.jobs)
+            .build()
+            .context("starting worker threads")?;
         pool.install(|| {
             use rayon::prelude::*;
             selected.par_iter().map(work).collect()
@@ -338,7 +408,10 @@ fn batch(args: BatchArgs) -> Result<()> {
 }
 
 fn merge(args: MergeArgs) -> Result<()> {
-    let is_json = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let is_json = |p: &Path| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    };
     let json = is_json(&args.out);
     if args.inputs.iter().any(|p| is_json(p) != json) {
         bail!("merge: inputs and --out must all be CSV or all be JSON");
@@ -346,9 +419,10 @@ fn merge(args: MergeArgs) -> Result<()> {
     if json {
         let mut shards: Vec<std::vec::IntoIter<serde_json::Value>> = Vec::new();
         for p in &args.inputs {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            let v: Vec<serde_json::Value> =
-                serde_json::from_str(&text).with_context(|| format!("{}: not a JSON array of cases", p.display()))?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let v: Vec<serde_json::Value> = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a JSON array of cases", p.display()))?;
             shards.push(v.into_iter());
         }
         let mut all = Vec::new();
@@ -371,10 +445,19 @@ fn merge(args: MergeArgs) -> Result<()> {
     let mut cols: Vec<String> = Vec::new();
     let mut shards: Vec<std::vec::IntoIter<HashMap<String, String>>> = Vec::new();
     for p in &args.inputs {
-        let mut rdr = csv::Reader::from_path(p).with_context(|| format!("reading {}", p.display()))?;
-        let header: Vec<String> = rdr.headers().with_context(|| format!("reading {}", p.display()))?.iter().map(str::to_string).collect();
+        let mut rdr =
+            csv::Reader::from_path(p).with_context(|| format!("reading {}", p.display()))?;
+        let header: Vec<String> = rdr
+            .headers()
+            .with_context(|| format!("reading {}", p.display()))?
+            .iter()
+            .map(str::to_string)
+            .collect();
         if !header.iter().any(|h| h == "Image") || !header.iter().any(|h| h == "Mask") {
-            bail!("{}: not a radiomics batch output (no Image/Mask columns)", p.display());
+            bail!(
+                "{}: not a radiomics batch output (no Image/Mask columns)",
+                p.display()
+            );
         }
         for h in &header {
             if !cols.contains(h) && h != "error" {
@@ -384,7 +467,13 @@ fn merge(args: MergeArgs) -> Result<()> {
         let mut rows = Vec::new();
         for (i, rec) in rdr.records().enumerate() {
             let rec = rec.with_context(|| format!("{}: row {}", p.display(), i + 2))?;
-            rows.push(header.iter().cloned().zip(rec.iter().map(str::to_string)).collect::<HashMap<_, _>>());
+            rows.push(
+                header
+                    .iter()
+                    .cloned()
+                    .zip(rec.iter().map(str::to_string))
+                    .collect::<HashMap<_, _>>(),
+            );
         }
         shards.push(rows.into_iter());
     }
@@ -401,7 +490,10 @@ fn merge(args: MergeArgs) -> Result<()> {
             break;
         }
     }
-    if merged.iter().any(|r| r.get("error").is_some_and(|e| !e.is_empty())) {
+    if merged
+        .iter()
+        .any(|r| r.get("error").is_some_and(|e| !e.is_empty()))
+    {
         cols.push("error".into());
     }
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -59,7 +59,10 @@ pub enum SlideFormatArg {
 
 pub fn run(a: Args) -> Result<()> {
     let &[mx, my, mz] = a.mri_size.as_slice() else {
-        anyhow::bail!("--mri-size needs three numbers X,Y,Z (e.g. 96,96,48), got {:?}", a.mri_size);
+        anyhow::bail!(
+            "--mri-size needs three numbers X,Y,Z (e.g. 96,96,48), got {:?}",
+            a.mri_size
+        );
     };
     let mri_size = [mx, my, mz];
     let params = SynthParams {
@@ -90,8 +93,10 @@ pub fn run(a: Args) -> Result<()> {
     };
     let bar = indicatif::ProgressBar::new(a.patients as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("synth {bar:40} {pos}/{len} patients [{elapsed_precise} < {eta_precise}]")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "synth {bar:40} {pos}/{len} patients [{elapsed_precise} < {eta_precise}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let t0 = Instant::now();
     let summary = pool
