@@ -30,6 +30,9 @@ enum Command {
     Cohort(cmd::cohort::Command),
     /// pyradiomics-compatible radiomics features: IMAGE MASK, or `batch cases.csv`, or `merge`.
     Radiomics(cmd::radiomics::Args),
+    /// Whole-slide images: `tile` (tissue mask, patch grid, coordinates).
+    #[command(subcommand)]
+    Slides(cmd::slides::Command),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd::synth::run(a),
         Command::Cohort(c) => cmd::cohort::run(c),
         Command::Radiomics(a) => cmd::radiomics::run(a),
+        Command::Slides(c) => cmd::slides::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,4 +5,5 @@ pub mod demo;
 pub mod evaluate;
 pub mod output;
 pub mod radiomics;
+pub mod slides;
 pub mod synth;
