@@ -125,7 +125,11 @@ pub struct ReadPlan {
 
 /// Decide magnification, level and read size for `slide` (module comment, step 2).
 pub fn read_plan(slide: &Slide, cfg: &TilingConfig) -> ReadPlan {
-    let info = slide.info();
+    plan_for(slide.info(), cfg)
+}
+
+/// [`read_plan`] from the slide's metadata alone.
+pub fn plan_for(info: &super::SlideInfo, cfg: &TilingConfig) -> ReadPlan {
     let (base, source) = match (info.objective_power, info.mpp_x) {
         (Some(m), _) => (m, MagnificationSource::ObjectivePower),
         (None, Some(mpp)) => (10.0 / mpp, MagnificationSource::Mpp),
@@ -221,8 +225,7 @@ pub fn judge_patch(patch: &RgbImage, cfg: &TilingConfig) -> PatchVerdict {
     }
 }
 
-/// Tile one slide (module comment). `on_patch` is called after each examined batch with the
-/// number of accepted patches so far.
+/// Tile one slide (module comment).
 pub fn tile_slide(slide: &Slide, cfg: &TilingConfig) -> Result<Tiling> {
     cfg.validate()?;
     let info = slide.info().clone();

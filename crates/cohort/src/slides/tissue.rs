@@ -255,8 +255,12 @@ mod tests {
         assert_eq!(otsu_u8(&v), 12);
         assert_eq!(otsu_u8(&[7, 7, 7]), 7);
         let f: Vec<f64> = v.iter().map(|&x| x as f64 / 255.0).collect();
+        // Float input: 256 bins over [10/255, 202/255]; the threshold is the centre of the bin
+        // holding 12/255 (skimage 0.26 gives 0.04656862745098039, checked by hand), so 12/255
+        // itself lies above it: the bin centre, not the data value, is returned.
         let t = otsu_f64(&f, 256);
-        assert!(t > 12.0 / 255.0 && t < 200.0 / 255.0, "{t}");
+        assert!((t - 0.046_568_627_450_980_39).abs() < 1e-15, "{t}");
+        assert_eq!(otsu_u8(&[0, 0, 0, 0, 1, 10, 10, 10, 10]), 1);
     }
 
     #[test]
