@@ -230,8 +230,18 @@ pub fn contrast_ratio(img: &RgbImage) -> f64 {
     if g.is_empty() {
         return 0.0;
     }
-    g.sort_by(f64::total_cmp);
-    (percentile_sorted(&g, 99.0) - percentile_sorted(&g, 1.0)) / 2.0
+    (percentile_select(&mut g, 99.0) - percentile_select(&mut g, 1.0)) / 2.0
+}
+
+/// [`percentile_sorted`] without a full sort: two order statistics by selection, O(n).
+pub fn percentile_select(values: &mut [f64], q: f64) -> f64 {
+    let n = values.len();
+    let pos = q / 100.0 * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let frac = pos - lo as f64;
+    let (_, &mut a, rest) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let b = if lo + 1 < n { rest.iter().copied().fold(f64::INFINITY, f64::min) } else { a };
+    a + (b - a) * frac
 }
 
 /// `skimage.exposure.is_low_contrast(patch)` with its defaults (fraction 0.05, percentiles 1 and 99).
@@ -261,6 +271,17 @@ mod tests {
         let t = otsu_f64(&f, 256);
         assert!((t - 0.046_568_627_450_980_39).abs() < 1e-15, "{t}");
         assert_eq!(otsu_u8(&[0, 0, 0, 0, 1, 10, 10, 10, 10]), 1);
+    }
+
+    #[test]
+    fn percentile_by_selection_equals_sorted() {
+        let mut v: Vec<f64> = (0..1001).map(|i| ((i * 7919) % 1009) as f64 / 3.0).collect();
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        for q in [0.0, 1.0, 37.5, 99.0, 100.0] {
+            assert_eq!(percentile_select(&mut v, q), percentile_sorted(&sorted, q), "q = {q}");
+        }
+        assert_eq!(percentile_select(&mut [4.0], 99.0), 4.0);
     }
 
     #[test]
