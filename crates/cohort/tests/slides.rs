@@ -66,7 +66,22 @@ fn native_tiff_regions_match_the_image_at_every_level() {
     assert_eq!(sp.read_region(500, 300, 0, 160, 160).unwrap(), crop_white(&img, 500, 300, 160, 160));
     // Thumbnail = the lowest level; for the PNG, halved until it fits.
     assert_eq!(s.thumbnail(2048).unwrap().dimensions(), (75, 50));
-    assert_eq!(sp.thumbnail(200).unwrap().dimensions(), (150, 100));
+    let th = sp.thumbnail(200).unwrap();
+    assert_eq!(th.dimensions(), (150, 100));
+    // Each thumbnail pixel is the rounded mean of a 4 x 4 block.
+    for &(tx, ty) in &[(0u32, 0u32), (37, 81), (149, 99)] {
+        let mut sum = [0u32; 3];
+        for y in 0..4 {
+            for x in 0..4 {
+                let p = img.get_pixel(4 * tx + x, 4 * ty + y).0;
+                (0..3).for_each(|c| sum[c] += p[c] as u32);
+            }
+        }
+        assert_eq!(th.get_pixel(tx, ty).0, sum.map(|v| ((v + 8) / 16) as u8), "({tx}, {ty})");
+    }
+    // A 600 x 400 image into at most 256: k = 4 as well; into 100: k = 8, edge blocks partial.
+    assert_eq!(sp.thumbnail(100).unwrap().dimensions(), (75, 50));
+    assert_eq!(s.thumbnail(40).unwrap().dimensions(), (38, 25));
 }
 
 #[test]

@@ -141,21 +141,61 @@ impl Slide {
         }
     }
 
-    /// Steyaert's thumbnail: the whole lowest-resolution level, halved (2x2 box mean) until its
-    /// longer side is at most `max_side` (single-level PNG/JPEG slides have no small level).
+    /// `w x h` pixels of `level` with the corner `(lx, ly)` in that level's own pixels.
+    fn read_level(&self, lx: i64, ly: i64, level: usize, w: u32, h: u32) -> Result<RgbImage> {
+        match self {
+            Slide::Tiff(s) => s.read_level_region(lx, ly, level, w, h),
+            Slide::Image(s) => Ok(s.read_level_region(lx, ly, w, h)),
+            Slide::OpenSlide(s) => {
+                let d = self.info().levels[level].downsample;
+                s.read_region((lx as f64 * d).round() as i64, (ly as f64 * d).round() as i64, level, w, h)
+            }
+        }
+    }
+
+    /// Steyaert's thumbnail: the whole lowest-resolution level. When that level is larger than
+    /// `max_side` (single-level PNG/JPEG/TIFF slides) it is reduced by the smallest power of two
+    /// `k` that fits, as the mean of each `k x k` block (blocks cut by the right/bottom edge
+    /// average the pixels they have), reading `k` rows at a time so a large single-level slide
+    /// is never held whole.
     pub fn thumbnail(&self, max_side: u32) -> Result<RgbImage> {
         let info = self.info();
         let last = info.levels.len() - 1;
-        let l = &info.levels[last];
-        let (w, h) = (u32::try_from(l.width), u32::try_from(l.height));
-        let (Ok(w), Ok(h)) = (w, h) else {
+        let (lw, lh) = (info.levels[last].width, info.levels[last].height);
+        let mut k = 1u64;
+        while lw.max(lh).div_ceil(k) > max_side.max(1) as u64 {
+            k *= 2;
+        }
+        let (tw, th) = (lw.div_ceil(k), lh.div_ceil(k));
+        let (Ok(w), Ok(tw32), Ok(th32)) = (u32::try_from(lw), u32::try_from(tw), u32::try_from(th)) else {
             return Err(CohortError::InvalidInput("lowest pyramid level too large for a thumbnail".into()));
         };
-        let mut img = self.read_region(0, 0, last, w, h)?;
-        while img.width().max(img.height()) > max_side.max(1) {
-            img = crate::tiff::downsample2(&img);
+        if w == 0 || th == 0 {
+            return Err(CohortError::InvalidInput("slide level with no pixels".into()));
         }
-        Ok(img)
+        if k == 1 {
+            return self.read_level(0, 0, last, w, th32);
+        }
+        let mut out = RgbImage::new(tw32, th32);
+        for ty in 0..th {
+            let rows = k.min(lh - ty * k) as u32;
+            let band = self.read_level(0, (ty * k) as i64, last, w, rows)?;
+            for tx in 0..tw {
+                let cols = k.min(lw - tx * k) as u32;
+                let mut sum = [0u64; 3];
+                for y in 0..rows {
+                    for x in 0..cols {
+                        let p = band.get_pixel((tx * k) as u32 + x, y).0;
+                        for c in 0..3 {
+                            sum[c] += p[c] as u64;
+                        }
+                    }
+                }
+                let n = (rows * cols) as u64;
+                out.put_pixel(tx as u32, ty as u32, image::Rgb(sum.map(|v| ((v + n / 2) / n) as u8)));
+            }
+        }
+        Ok(out)
     }
 }
 
