@@ -277,3 +277,42 @@ fn openslide_reads_the_same_pixels_as_the_native_reader() {
     assert_eq!(a.patches, b.patches);
     assert!(!a.patches.is_empty());
 }
+
+/// Truncated and corrupted TIFF slides give errors (or, for harmless damage, results), never panics.
+#[test]
+fn corrupt_tiffs_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = he_slide(520, 300, 9, |x, _| x < 300, |_, _| false);
+    let good = cohort::tiff::encode_pyramid(&img, 128);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let p = dir.path().join("bad.tiff");
+    let mut variants: Vec<Vec<u8>> = [8usize, 16, 100, good.len() / 3, good.len() / 2, good.len() - 200, good.len() - 7]
+        .iter()
+        .map(|&n| good[..n.min(good.len())].to_vec())
+        .collect();
+    for _ in 0..60 {
+        let mut b = good.clone();
+        for _ in 0..rng.random_range(1..6) {
+            let i = rng.random_range(0..b.len());
+            b[i] = rng.random();
+        }
+        variants.push(b);
+    }
+    // Damage the IFDs specifically (the tail of the file holds them).
+    for k in 0..40 {
+        let mut b = good.clone();
+        let i = b.len() - 1 - (k * 13) % 600;
+        b[i] ^= 0xff;
+        variants.push(b);
+    }
+    for (i, b) in variants.iter().enumerate() {
+        std::fs::write(&p, b).unwrap();
+        let r = std::panic::catch_unwind(|| {
+            if let Ok(s) = Slide::open(&p, Reader::Native) {
+                let _ = tile_slide(&s, &TilingConfig::default());
+                let _ = s.read_region(0, 0, 0, 520, 300);
+            }
+        });
+        assert!(r.is_ok(), "variant {i} panicked");
+    }
+}

@@ -173,6 +173,10 @@ impl Slide {
         if w == 0 || th == 0 {
             return Err(CohortError::InvalidInput("slide level with no pixels".into()));
         }
+        // A band of k rows is the largest buffer; refuse absurd sizes instead of aborting.
+        if (w as u64) * k.min(lh) * 3 > (4u64 << 30) {
+            return Err(CohortError::InvalidInput(format!("lowest pyramid level ({lw} x {lh}) too large to make a thumbnail")));
+        }
         if k == 1 {
             return self.read_level(0, 0, last, w, th32);
         }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 use tiff::ColorType;
-use tiff::decoder::{Decoder, DecodingResult, Limits};
+use tiff::decoder::{Decoder, DecodingResult};
 use tiff::tags::Tag;
 
 use super::{LevelInfo, SlideInfo};
@@ -70,7 +70,7 @@ fn channels(path: &Path, c: ColorType) -> Result<usize> {
 impl TiffSlide {
     pub fn open(path: &Path) -> Result<TiffSlide> {
         let f = File::open(path).map_err(|e| CohortError::io(path, e))?;
-        let mut dec = Decoder::new(BufReader::new(f)).map_err(|e| terr(path, e))?.with_limits(Limits::unlimited());
+        let mut dec = Decoder::new(BufReader::new(f)).map_err(|e| terr(path, e))?;
         let mut ifds = Vec::new();
         let mut description = None;
         let mut idx = 0usize;
@@ -79,6 +79,23 @@ impl TiffSlide {
             let tiled = matches!(dec.get_chunk_type(), tiff::decoder::ChunkType::Tile);
             let (cw, ch) = dec.chunk_dimensions();
             let color = dec.colortype().map_err(|e| terr(path, e));
+            // The chunk offsets must cover the declared size: this catches corrupted
+            // dimensions before any buffer is sized from them.
+            let tag = if tiled { Tag::TileOffsets } else { Tag::StripOffsets };
+            let n_offsets = dec.find_tag_unsigned_vec::<u64>(tag).map_err(|e| terr(path, e))?.map_or(0, |v| v.len() as u64);
+            let expected = (w as u64).div_ceil(cw.max(1) as u64) * (h as u64).div_ceil(ch.max(1) as u64);
+            let planes = if dec.find_tag_unsigned::<u16>(Tag::PlanarConfiguration).ok().flatten() == Some(2) { 3 } else { 1 };
+            // Chunks are decoded whole: the tiff crate's default limits (256 MiB buffers) apply,
+            // and a chunk over 64 Mpx (a corrupt tile size, or a one-strip giant) is refused.
+            if (cw as u64) * (ch as u64) > (1 << 26) {
+                return Err(CohortError::slide(path, format!("TIFF image {idx} has {cw} x {ch} chunks (too large to read region by region); convert it to a tiled TIFF")));
+            }
+            if w == 0 || h == 0 || n_offsets != expected * planes {
+                return Err(CohortError::slide(
+                    path,
+                    format!("corrupt TIFF: image {idx} is {w} x {h} in {cw} x {ch} chunks ({expected} expected) but has {n_offsets} chunk offsets"),
+                ));
+            }
             if idx == 0 {
                 description = dec.get_tag_ascii_string(Tag::ImageDescription).ok();
             }
