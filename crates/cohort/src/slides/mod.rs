@@ -64,6 +64,8 @@ pub enum Reader {
 pub const OPENSLIDE_EXTENSIONS: &[&str] = &["svs", "ndpi", "mrxs", "scn", "vms", "vmu", "bif", "svslide"];
 
 /// An open whole-slide image.
+// One per open slide: the size of the TIFF variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Slide {
     Tiff(native::TiffSlide),
     Image(native::ImageSlide),

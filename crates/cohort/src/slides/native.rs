@@ -117,7 +117,7 @@ impl TiffSlide {
             let channels = channels(path, color?)?;
             levels.push(TiffLevel { ifd: i, width: w, height: h, chunk_w: cw.max(1), chunk_h: ch.max(1), channels });
         }
-        levels.sort_by(|a, b| b.width.cmp(&a.width));
+        levels.sort_by_key(|l| std::cmp::Reverse(l.width));
         let info = SlideInfo {
             levels: levels
                 .iter()

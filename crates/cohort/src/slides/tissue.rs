@@ -155,8 +155,8 @@ pub fn tissue_mask(img: &RgbImage, rgb_min: u8) -> (Mask, Thresholds) {
     let mut ch = [Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n)];
     let mut sat = Vec::with_capacity(n);
     for p in img.pixels() {
-        for c in 0..3 {
-            ch[c].push(p.0[c]);
+        for (c, v) in ch.iter_mut().zip(p.0) {
+            c.push(v);
         }
         sat.push(saturation(p.0));
     }
@@ -196,7 +196,7 @@ fn morph(mask: &Mask, iterations: usize, dilation: bool) -> Mask {
                     (y + 1 < h).then(|| cur[i + w]),
                 ];
                 next[i] = if dilation {
-                    cur[i] || nb.iter().any(|v| *v == Some(true))
+                    cur[i] || nb.contains(&Some(true))
                 } else {
                     // A missing neighbour (border) is 0, so border pixels erode.
                     cur[i] && nb.iter().all(|v| *v == Some(true))
