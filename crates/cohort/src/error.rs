@@ -23,6 +23,9 @@ pub enum CohortError {
     /// An image that cannot be decoded.
     #[error("{}: cannot decode image: {msg}", path.display())]
     Image { path: PathBuf, msg: String },
+    /// A whole-slide image that cannot be opened or read (format, reader, region).
+    #[error("{}: {msg}", path.display())]
+    Slide { path: PathBuf, msg: String },
     /// Invalid parameters given to a function (augmentation, generator).
     #[error("{0}")]
     InvalidInput(String),
@@ -31,6 +34,9 @@ pub enum CohortError {
 impl CohortError {
     pub(crate) fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Self {
         CohortError::Io { path: path.into(), err }
+    }
+    pub(crate) fn slide(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
+        CohortError::Slide { path: path.into(), msg: msg.into() }
     }
     pub(crate) fn cell(path: impl Into<PathBuf>, row: usize, column: &str, msg: impl Into<String>) -> Self {
         CohortError::Cell { path: path.into(), row, column: column.to_string(), msg: msg.into() }

@@ -37,6 +37,10 @@ enum Command {
     /// Survival models: `table` fits a model on a feature table (pid,time,event,features...).
     #[command(subcommand)]
     Survival(cmd::survival::Command),
+
+    /// Whole-slide images: `tile` (tissue mask, patch grid, coordinates).
+    #[command(subcommand)]
+    Slides(cmd::slides::Command),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,8 @@ fn main() -> ExitCode {
         Command::Cohort(c) => cmd::cohort::run(c),
         Command::Radiomics(a) => cmd::radiomics::run(a),
         Command::Survival(c) => cmd::survival::run(c),
+
+        Command::Slides(c) => cmd::slides::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,5 +6,7 @@ pub mod evaluate;
 pub mod output;
 pub mod radiomics;
 pub mod survival;
+
+pub mod slides;
 pub mod synth;
 pub mod table;
