@@ -13,6 +13,7 @@
 pub mod error;
 pub mod extractor;
 pub mod features;
+pub mod filters;
 pub mod image;
 pub mod io;
 pub mod numeric;

@@ -1,0 +1,273 @@
+//! Wavelet image type: pyradiomics' undecimated (stationary) wavelet decomposition.
+//!
+//! pyradiomics (`radiomics/imageoperations.py`, `getWaveletImage` / `_swt3`, AIM-Harvard/pyradiomics)
+//! takes the (z, y, x) voxel array, pads every odd-sized axis by one voxel at its end with numpy's
+//! `'wrap'` mode (the voxel at index 0 is repeated), and then, once per level, calls
+//! `pywt.swtn(data, wavelet, level=1, start_level=0, axes=(2, 1, 0))` and carries the all-low-pass
+//! band (`aaa`) to the next level. Because every call is a *level-1* transform, the filters are
+//! never dilated between levels (unlike a true multi-level SWT). The first `start_level` levels only
+//! produce the approximation; the `level` levels after them each yield the 7 (3-D) or 3 (force2D)
+//! detail bands, and the last approximation is yielded at the end. Outputs are cropped back to the
+//! input size.
+//!
+//! The 1-D level-1 SWT of PyWavelets (`pywt/_extensions/c/convolution.template.c`, periodic
+//! convolution with step 1) is, for a filter `f` of (even) length `F` and a signal of length `N`:
+//!
+//! ```text
+//! y[n] = sum_{k=0}^{F-1} f[k] * x[(n + F/2 - k) mod N]
+//! ```
+//!
+//! with `f = dec_lo` for the approximation and `f = dec_hi` for the detail; this holds for `F > N`
+//! too (the signal wraps several times). It was checked against `pywt.swt` for haar, db2, coif1,
+//! sym4, bior1.3, bior6.8, rbio3.1 and dmey on lengths 2 to 64. `swtn` applies it separably along
+//! x, then y, then z; the band key has one letter per axis in that order (`a` -> `L`, `d` -> `H`),
+//! so `LLH` is low-pass along x and y and high-pass along z.
+//!
+//! The filter coefficients are PyWavelets' own, generated into `wavelet_table.rs` by
+//! `tools/reference/make_wavelet_table.py`. The convolution is written here because no Rust crate
+//! implements PyWavelets' periodic SWT conventions.
+
+use super::wavelet_table::WAVELETS;
+use crate::error::RadiomicsError;
+use super::DerivedImage;
+use crate::image::{Image, PixelType};
+
+/// A discrete wavelet's decomposition filters, as PyWavelets' `Wavelet(name).dec_lo / dec_hi`.
+#[derive(Debug, Clone, Copy)]
+pub struct Wavelet {
+    pub name: &'static str,
+    pub dec_lo: &'static [f64],
+    pub dec_hi: &'static [f64],
+}
+
+impl Wavelet {
+    /// Look a wavelet up by its PyWavelets name (`haar`, `db1`..`db38`, `sym2`..`sym20`,
+    /// `coif1`..`coif17`, `bior1.1`.., `rbio1.1`.., `dmey`).
+    pub fn from_name(name: &str) -> Result<Wavelet, RadiomicsError> {
+        WAVELETS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|&(name, dec_lo, dec_hi)| Wavelet { name, dec_lo, dec_hi })
+            .ok_or_else(|| {
+                RadiomicsError::InvalidInput(format!(
+                    "wavelet '{name}' is not a discrete PyWavelets wavelet; use one of {}",
+                    wavelet_names().collect::<Vec<_>>().join(", ")
+                ))
+            })
+    }
+}
+
+/// Names of every wavelet [`Wavelet::from_name`] accepts.
+pub fn wavelet_names() -> impl Iterator<Item = &'static str> {
+    WAVELETS.iter().map(|(n, _, _)| *n)
+}
+
+/// pyradiomics' wavelet settings (`wavelet`, `level`, `start_level`, `force2D`, `force2Ddimension`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaveletSettings {
+    /// PyWavelets wavelet name, default `coif1`.
+    pub wavelet: String,
+    /// Number of levels whose bands are returned, default 1.
+    pub level: usize,
+    /// 0-based level of the first returned decomposition, default 0.
+    pub start_level: usize,
+    /// `Some(d)` when force2D is set: numpy axis `d` of the (z, y, x) array (0 = z, 1 = y, 2 = x)
+    /// is not transformed and the band names have two letters.
+    pub force2d_dimension: Option<usize>,
+}
+
+impl Default for WaveletSettings {
+    fn default() -> Self {
+        WaveletSettings { wavelet: "coif1".into(), level: 1, start_level: 0, force2d_dimension: None }
+    }
+}
+
+/// A dense volume (x fastest) used during the transform.
+struct Vol {
+    data: Vec<f64>,
+    dims: [usize; 3],
+}
+
+/// Periodic level-1 SWT filtering of `v` along `axis` (0 = x, 1 = y, 2 = z) with filter `f`.
+fn conv_axis(v: &Vol, axis: usize, f: &[f64]) -> Vol {
+    let dims = v.dims;
+    let n = dims[axis];
+    let inner: usize = dims[..axis].iter().product();
+    let outer: usize = dims[axis + 1..].iter().product();
+    let flen = f.len();
+    let h = flen / 2;
+    let mut out = vec![0.0; v.data.len()];
+    if axis == 0 {
+        // Contiguous lines: extend each with its periodic continuation, then a plain dot product.
+        // ext[m] = x[(m + h - (F-1)) mod N], so y[n] = sum_k f[k] ext[n + F-1-k].
+        let shift = (flen - 1) as isize - h as isize;
+        let mut ext = vec![0.0; n + flen - 1];
+        for (line, oline) in v.data.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+            for (m, e) in ext.iter_mut().enumerate() {
+                *e = line[(m as isize - shift).rem_euclid(n as isize) as usize];
+            }
+            for (i, o) in oline.iter_mut().enumerate() {
+                let mut s = 0.0;
+                for (k, &fk) in f.iter().enumerate() {
+                    s += fk * ext[i + flen - 1 - k];
+                }
+                *o = s;
+            }
+        }
+    } else {
+        // Strided axis: accumulate whole rows of `inner` contiguous voxels.
+        for o in 0..outer {
+            let base = o * n * inner;
+            for i in 0..n {
+                let dst = base + i * inner;
+                for (k, &fk) in f.iter().enumerate() {
+                    let src_i = (i as isize + h as isize - k as isize).rem_euclid(n as isize) as usize;
+                    let src = base + src_i * inner;
+                    let (s, d) = (&v.data[src..src + inner], dst);
+                    for (j, &x) in s.iter().enumerate() {
+                        out[d + j] += fk * x;
+                    }
+                }
+            }
+        }
+    }
+    Vol { data: out, dims }
+}
+
+/// One level-1 `swtn` over `axes` (in transform order): every band, keyed by its a/d string.
+fn swtn_level(v: Vol, axes: &[usize], w: &Wavelet, approx_only: bool) -> Vec<(String, Vol)> {
+    let mut bands = vec![(String::new(), v)];
+    for &axis in axes {
+        let mut next = Vec::with_capacity(bands.len() * 2);
+        for (key, vol) in bands {
+            let a = conv_axis(&vol, axis, w.dec_lo);
+            next.push((format!("{key}a"), a));
+            if !approx_only {
+                let d = conv_axis(&vol, axis, w.dec_hi);
+                next.push((format!("{key}d"), d));
+            }
+        }
+        bands = next;
+    }
+    bands
+}
+
+/// Crop the padded volume back to `size` and wrap it as an image with `like`'s geometry.
+fn crop_to_image(v: &Vol, like: &Image) -> Image {
+    let [nx, ny, nz] = like.size;
+    let mut data = Vec::with_capacity(nx * ny * nz);
+    for z in 0..nz {
+        for y in 0..ny {
+            let s = v.dims[0] * (y + v.dims[1] * z);
+            data.extend_from_slice(&v.data[s..s + nx]);
+        }
+    }
+    Image { data, pixel_type: PixelType::F64, ..like.clone_geometry() }
+}
+
+/// pyradiomics' `getWaveletImage`: the detail bands of levels `start_level+1 ..= start_level+level`
+/// (7 per level in 3-D, in PyWavelets' order LLH, LHL, LHH, HLL, HLH, HHL, HHH), then the last
+/// approximation (`wavelet-LLL`, or `waveletN-LLL` when `level > 1`). Names carry the level only
+/// from the second returned level on, as pyradiomics names them. Outputs are float64.
+pub fn wavelet_images(image: &Image, settings: &WaveletSettings) -> Result<Vec<DerivedImage>, RadiomicsError> {
+    let w = Wavelet::from_name(&settings.wavelet)?;
+    if settings.level == 0 {
+        return Err(RadiomicsError::InvalidInput("wavelet level must be at least 1".into()));
+    }
+    super::check_image(image, "wavelet")?;
+    // numpy axes (z=0, y=1, x=2) in pyradiomics' order (2, 1, 0), minus the force2D axis;
+    // mapped to our axis numbers (x=0, y=1, z=2).
+    let mut np_axes: Vec<usize> = vec![2, 1, 0];
+    if let Some(d) = settings.force2d_dimension {
+        if d > 2 {
+            return Err(RadiomicsError::InvalidInput(format!(
+                "force2Ddimension must be 0, 1 or 2, got {d}"
+            )));
+        }
+        np_axes.retain(|&a| a != d);
+    }
+    let axes: Vec<usize> = np_axes.iter().map(|&a| 2 - a).collect();
+
+    // Pad odd axes by one voxel at the end, numpy 'wrap' (copies index 0).
+    let size = image.size;
+    let dims = [size[0] + size[0] % 2, size[1] + size[1] % 2, size[2] + size[2] % 2];
+    let mut data = Vec::with_capacity(dims.iter().product());
+    for z in 0..dims[2] {
+        let zs = z % size[2];
+        for y in 0..dims[1] {
+            let ys = y % size[1];
+            let row = &image.data[image.index(0, ys, zs)..image.index(0, ys, zs) + size[0]];
+            data.extend_from_slice(row);
+            if dims[0] > size[0] {
+                data.push(row[0]);
+            }
+        }
+    }
+    let mut approx = Vol { data, dims };
+    let all_l = "a".repeat(axes.len());
+    for _ in 0..settings.start_level {
+        let mut bands = swtn_level(approx, &axes, &w, true);
+        approx = bands.pop().map(|(_, v)| v).ok_or_else(|| RadiomicsError::InvalidInput("empty swtn".into()))?;
+    }
+    let mut out = Vec::new();
+    for idx in 1..=settings.level {
+        let bands = swtn_level(approx, &axes, &w, false);
+        let mut next = None;
+        for (key, vol) in bands {
+            if key == all_l {
+                next = Some(vol);
+                continue;
+            }
+            let band = key.replace('a', "L").replace('d', "H");
+            let name = if idx == 1 { format!("wavelet-{band}") } else { format!("wavelet{idx}-{band}") };
+            out.push(DerivedImage { name, image: crop_to_image(&vol, image) });
+        }
+        approx = next.ok_or_else(|| RadiomicsError::InvalidInput("swtn gave no approximation".into()))?;
+    }
+    let ll = "L".repeat(axes.len());
+    let name =
+        if settings.level == 1 { format!("wavelet-{ll}") } else { format!("wavelet{}-{ll}", settings.level) };
+    out.push(DerivedImage { name, image: crop_to_image(&approx, image) });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wavelet_has_matching_even_filters() {
+        assert_eq!(wavelet_names().count(), 106);
+        for (name, lo, hi) in WAVELETS {
+            assert_eq!(lo.len(), hi.len(), "{name}");
+            assert_eq!(lo.len() % 2, 0, "{name}");
+        }
+        // Orthogonal wavelets: sum of dec_lo is sqrt(2).
+        for n in ["haar", "db4", "sym8", "coif3", "dmey"] {
+            let w = Wavelet::from_name(n).unwrap();
+            let s: f64 = w.dec_lo.iter().sum();
+            assert!((s - 2f64.sqrt()).abs() < 1e-6, "{n}: {s}");
+        }
+        assert!(Wavelet::from_name("db99").is_err());
+    }
+
+    #[test]
+    fn haar_on_constant_image() {
+        // A constant c gives LLL = 2^{3/2} c and zero detail bands.
+        let img = Image::new(vec![3.0; 5 * 4 * 3], [5, 4, 3], [1.0; 3]);
+        let out = wavelet_images(&img, &WaveletSettings { wavelet: "haar".into(), ..Default::default() }).unwrap();
+        let names: Vec<_> = out.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "wavelet-LLH", "wavelet-LHL", "wavelet-LHH", "wavelet-HLL", "wavelet-HLH", "wavelet-HHL",
+                "wavelet-HHH", "wavelet-LLL"
+            ]
+        );
+        for d in &out[..7] {
+            assert!(d.image.data.iter().all(|v| v.abs() < 1e-12));
+            assert_eq!(d.image.size, [5, 4, 3]);
+        }
+        assert!(out[7].image.data.iter().all(|v| (v - 3.0 * 8f64.sqrt()).abs() < 1e-12));
+    }
+}
