@@ -21,6 +21,7 @@ lines = [
     '',
     '/// (name, dec_lo, dec_hi), in `pywt.wavelist(kind="discrete")` order.',
     '#[rustfmt::skip]',
+    '#[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]',
     'pub static WAVELETS: &[(&str, &[f64], &[f64])] = &[',
 ]
 for n in names:

@@ -185,7 +185,7 @@ fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs) -> Vec<f6
     let mut scratch = vec![0.0; ln];
     let total = src.len();
     // Start index of every line along `axis`.
-    for start in (0..total).filter(|&i| (i / stride) % ln == 0) {
+    for start in (0..total).filter(|&i| (i / stride).is_multiple_of(ln)) {
         for (k, l) in line.iter_mut().enumerate() {
             *l = src[start + k * stride];
         }
@@ -205,14 +205,14 @@ pub fn log_image_name(sigma: f64) -> String {
 /// Python's `str(float)` for the σ values people write (`1.0`, `2.5`, `0.75`).
 fn python_float_str(v: f64) -> String {
     let s = format!("{v:?}");
-    if s.contains('e') { s } else if s.contains('.') { s } else { format!("{s}.0") }
+    if s.contains('e') || s.contains('.') { s } else { format!("{s}.0") }
 }
 
 /// SimpleITK `LaplacianRecursiveGaussian(image, sigma, NormalizeAcrossScale=True)` with σ in mm,
 /// output float32 (held as f64). Every axis needs at least 4 voxels (as ITK).
 pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, RadiomicsError> {
     super::check_image(image, "LoG")?;
-    if !(sigma > 0.0) || !sigma.is_finite() {
+    if sigma.is_nan() || sigma <= 0.0 || !sigma.is_finite() {
         return Err(RadiomicsError::InvalidInput(format!("LoG sigma must be > 0, got {sigma}")));
     }
     if image.size.iter().any(|&n| n < 4) {
@@ -221,7 +221,7 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
             image.size
         )));
     }
-    if image.spacing.iter().any(|s| !(s.abs() >= 1e-8) || !s.is_finite()) {
+    if image.spacing.iter().any(|s| s.is_nan() || s.abs() < 1e-8 || !s.is_finite()) {
         return Err(RadiomicsError::InvalidInput(format!("LoG filter: bad spacing {:?}", image.spacing)));
     }
     let size = image.size;
@@ -252,7 +252,7 @@ pub fn log_images(image: &Image, sigmas: &[f64]) -> Result<Vec<DerivedImage>, Ra
     }
     let mut out = Vec::new();
     for &sigma in sigmas {
-        if !(sigma > 0.0) {
+        if sigma.is_nan() || sigma <= 0.0 {
             continue;
         }
         let fits = (0..3).all(|d| image.size[d] as f64 >= (sigma / image.spacing[d]).ceil() + 1.0);

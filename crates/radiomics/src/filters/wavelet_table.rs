@@ -7,6 +7,7 @@ pub const PYWAVELETS_VERSION: &str = "1.8.0";
 
 /// (name, dec_lo, dec_hi), in `pywt.wavelist(kind="discrete")` order.
 #[rustfmt::skip]
+#[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]
 pub static WAVELETS: &[(&str, &[f64], &[f64])] = &[
     ("bior1.1", &[0.7071067811865476, 0.7071067811865476], &[-0.7071067811865476, 0.7071067811865476]),
     ("bior1.3", &[-0.08838834764831845, 0.08838834764831845, 0.7071067811865476, 0.7071067811865476, 0.08838834764831845, -0.08838834764831845], &[-0.0, 0.0, -0.7071067811865476, 0.7071067811865476, -0.0, 0.0]),
