@@ -98,35 +98,45 @@ fn conv_axis(v: &Vol, axis: usize, f: &[f64]) -> Vol {
     let h = flen / 2;
     let mut out = vec![0.0; v.data.len()];
     if axis == 0 {
-        // Contiguous lines: extend each with its periodic continuation, then a plain dot product.
-        // ext[m] = x[(m + h - (F-1)) mod N], so y[n] = sum_k f[k] ext[n + F-1-k].
+        // Contiguous lines: extend each with its periodic continuation, then accumulate the taps
+        // over the whole line (vectorises). ext[m] = x[(m + h - (F-1)) mod N], so
+        // y[i] = sum_k f[k] ext[i + F-1-k].
         let shift = (flen - 1) as isize - h as isize;
+        let src_of: Vec<usize> =
+            (0..n + flen - 1).map(|m| (m as isize - shift).rem_euclid(n as isize) as usize).collect();
         let mut ext = vec![0.0; n + flen - 1];
         for (line, oline) in v.data.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-            for (m, e) in ext.iter_mut().enumerate() {
-                *e = line[(m as isize - shift).rem_euclid(n as isize) as usize];
+            for (e, &si) in ext.iter_mut().zip(&src_of) {
+                *e = line[si];
             }
-            for (i, o) in oline.iter_mut().enumerate() {
-                let mut s = 0.0;
-                for (k, &fk) in f.iter().enumerate() {
-                    s += fk * ext[i + flen - 1 - k];
+            for (k, &fk) in f.iter().enumerate() {
+                let e = &ext[flen - 1 - k..flen - 1 - k + n];
+                for (o, &x) in oline.iter_mut().zip(e) {
+                    *o += fk * x;
                 }
-                *o = s;
             }
         }
     } else {
-        // Strided axis: accumulate whole rows of `inner` contiguous voxels.
+        // Strided axis: accumulate rows of `inner` contiguous voxels, in chunks that stay in cache.
+        const CHUNK: usize = 2048;
+        let src_of: Vec<Vec<usize>> = (0..n)
+            .map(|i| (0..flen).map(|k| (i as isize + h as isize - k as isize).rem_euclid(n as isize) as usize).collect())
+            .collect();
         for o in 0..outer {
             let base = o * n * inner;
-            for i in 0..n {
+            for (i, srcs) in src_of.iter().enumerate() {
                 let dst = base + i * inner;
-                for (k, &fk) in f.iter().enumerate() {
-                    let src_i = (i as isize + h as isize - k as isize).rem_euclid(n as isize) as usize;
-                    let src = base + src_i * inner;
-                    let (s, d) = (&v.data[src..src + inner], dst);
-                    for (j, &x) in s.iter().enumerate() {
-                        out[d + j] += fk * x;
+                let mut j0 = 0;
+                while j0 < inner {
+                    let w = CHUNK.min(inner - j0);
+                    let acc = &mut out[dst + j0..dst + j0 + w];
+                    for (&fk, &si) in f.iter().zip(srcs) {
+                        let s = base + si * inner + j0;
+                        for (a, &x) in acc.iter_mut().zip(&v.data[s..s + w]) {
+                            *a += fk * x;
+                        }
                     }
+                    j0 += w;
                 }
             }
         }
