@@ -350,6 +350,14 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
     Ok(Image { data: acc, pixel_type: PixelType::F32, ..image.clone_geometry() })
 }
 
+/// pyradiomics' rule for one σ: σ > 0, every axis has at least 4 voxels, and
+/// `size >= ceil(σ / spacing) + 1` along every axis.
+pub fn sigma_applies(image: &Image, sigma: f64) -> bool {
+    sigma > 0.0
+        && image.size.iter().all(|&n| n >= 4)
+        && (0..3).all(|d| image.size[d] as f64 >= (sigma / image.spacing[d]).ceil() + 1.0)
+}
+
 /// pyradiomics' `getLoGImage`: one image per σ (mm) in the given order. No images at all when any
 /// axis has fewer than 4 voxels; a σ is skipped (as pyradiomics, which logs a warning) when σ <= 0
 /// or when `size < ceil(σ / spacing) + 1` along any axis.
@@ -360,11 +368,7 @@ pub fn log_images(image: &Image, sigmas: &[f64]) -> Result<Vec<DerivedImage>, Ra
     }
     let mut out = Vec::new();
     for &sigma in sigmas {
-        if sigma.is_nan() || sigma <= 0.0 {
-            continue;
-        }
-        let fits = (0..3).all(|d| image.size[d] as f64 >= (sigma / image.spacing[d]).ceil() + 1.0);
-        if !fits {
+        if !sigma_applies(image, sigma) {
             continue;
         }
         out.push(DerivedImage { name: log_image_name(sigma), image: laplacian_recursive_gaussian(image, sigma)? });

@@ -1,0 +1,253 @@
+//! pyradiomics' image types (`imageType` in a parameter file) mapped onto `filters`, with
+//! pyradiomics' names, which are also the feature-name prefixes (`original_firstorder_Mean`,
+//! `wavelet-LLH_glcm_Idmn`, `log-sigma-3-0-mm-3D_firstorder_Mean`, `square_...`).
+//!
+//! As in `RadiomicsFeatureExtractor.execute` (pyradiomics 3.1.0, `radiomics/featureextractor.py`),
+//! each image type's keyword arguments are the extractor's settings updated with that image
+//! type's own settings (`inputKwargs = settings.copy(); inputKwargs.update(customKwargs)`), and
+//! image types run in the order they were enabled. Every filter gets the whole (uncropped)
+//! image after normalisation/resampling; cropping to the ROI happens afterwards.
+//!
+//! Not yet wired into the extractor: [`resolve`] turns `Params` into [`ImageTypeSpec`]s and
+//! [`derived_images`] runs one of them; the extractor will call these per image type and drop
+//! each type's images once its features are computed (so at most one type's images are alive).
+
+use crate::error::RadiomicsError;
+use crate::filters::{
+    DerivedImage, gradient, log,
+    point::{self, PointFilter},
+    wavelet::{self, WaveletSettings},
+};
+use crate::image::Image;
+use crate::settings::{ParamValue, Params, python_float_repr};
+
+/// One enabled image type with its resolved settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageTypeSpec {
+    Original,
+    Wavelet(WaveletSettings),
+    /// σ values (mm) with the text pyradiomics puts in the name (`str(sigma)`: `1.0`, or `1` when
+    /// the parameter file wrote an integer).
+    LoG(Vec<(f64, String)>),
+    Point(PointFilter),
+    Gradient { use_spacing: bool },
+}
+
+impl ImageTypeSpec {
+    /// pyradiomics' `imageType` key.
+    pub fn key(&self) -> &'static str {
+        match self {
+            ImageTypeSpec::Original => "Original",
+            ImageTypeSpec::Wavelet(_) => "Wavelet",
+            ImageTypeSpec::LoG(_) => "LoG",
+            ImageTypeSpec::Point(PointFilter::Square) => "Square",
+            ImageTypeSpec::Point(PointFilter::SquareRoot) => "SquareRoot",
+            ImageTypeSpec::Point(PointFilter::Logarithm) => "Logarithm",
+            ImageTypeSpec::Point(PointFilter::Exponential) => "Exponential",
+            ImageTypeSpec::Gradient { .. } => "Gradient",
+        }
+    }
+}
+
+fn bad(ty: &str, msg: String) -> RadiomicsError {
+    RadiomicsError::InvalidInput(format!("imageType '{ty}': {msg}"))
+}
+
+/// The value of `key` for an image type: its own setting, else the extractor-level setting.
+fn lookup<'a>(params: &'a Params, custom: &'a [(String, ParamValue)], key: &str) -> Option<&'a ParamValue> {
+    custom
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .or_else(|| params.settings.repr_entries.iter().rev().find(|(k, _)| k == key))
+        .map(|(_, v)| v)
+}
+
+fn as_uint(ty: &str, key: &str, v: &ParamValue) -> Result<usize, RadiomicsError> {
+    match v {
+        ParamValue::Int(i) if *i >= 0 => Ok(*i as usize),
+        ParamValue::Float(f) if *f >= 0.0 && f.fract() == 0.0 => Ok(*f as usize),
+        _ => Err(bad(ty, format!("setting '{key}' must be a non-negative integer, got {}", v.python_repr()))),
+    }
+}
+
+fn as_bool(ty: &str, key: &str, v: &ParamValue) -> Result<bool, RadiomicsError> {
+    match v {
+        ParamValue::Bool(b) => Ok(*b),
+        _ => Err(bad(ty, format!("setting '{key}' must be true or false, got {}", v.python_repr()))),
+    }
+}
+
+/// Resolve the enabled image types of a parameter file, in file order.
+pub fn resolve(params: &Params) -> Result<Vec<ImageTypeSpec>, RadiomicsError> {
+    let mut out = Vec::new();
+    for (ty, custom) in &params.image_types {
+        let get = |k: &str| lookup(params, custom, k);
+        let spec = match ty.as_str() {
+            "Original" => ImageTypeSpec::Original,
+            "Wavelet" => {
+                let mut ws = WaveletSettings::default();
+                if let Some(v) = get("wavelet") {
+                    match v {
+                        ParamValue::Str(s) => ws.wavelet = s.clone(),
+                        _ => return Err(bad(ty, "setting 'wavelet' must be a wavelet name such as coif1".into())),
+                    }
+                    wavelet::Wavelet::from_name(&ws.wavelet).map_err(|e| bad(ty, e.to_string()))?;
+                }
+                if let Some(v) = get("level") {
+                    ws.level = as_uint(ty, "level", v)?;
+                    if ws.level == 0 {
+                        return Err(bad(ty, "setting 'level' must be at least 1".into()));
+                    }
+                }
+                if let Some(v) = get("start_level") {
+                    ws.start_level = as_uint(ty, "start_level", v)?;
+                }
+                let force2d = match get("force2D") {
+                    Some(v) => as_bool(ty, "force2D", v)?,
+                    None => false,
+                };
+                if force2d {
+                    let d = match get("force2Ddimension") {
+                        Some(v) => as_uint(ty, "force2Ddimension", v)?,
+                        None => 0,
+                    };
+                    if d > 2 {
+                        return Err(bad(ty, format!("force2Ddimension must be 0, 1 or 2, got {d}")));
+                    }
+                    ws.force2d_dimension = Some(d);
+                }
+                ImageTypeSpec::Wavelet(ws)
+            }
+            "LoG" => {
+                let mut sig = Vec::new();
+                match get("sigma") {
+                    None | Some(ParamValue::None) => {}
+                    Some(ParamValue::List(v)) => {
+                        for s in v {
+                            match s {
+                                ParamValue::Int(i) => sig.push((*i as f64, i.to_string())),
+                                ParamValue::Float(f) => sig.push((*f, python_float_repr(*f))),
+                                _ => return Err(bad(ty, "setting 'sigma' must be a list of numbers".into())),
+                            }
+                        }
+                    }
+                    Some(_) => return Err(bad(ty, "setting 'sigma' must be a list of numbers such as [1.0, 3.0]".into())),
+                }
+                ImageTypeSpec::LoG(sig)
+            }
+            "Square" => ImageTypeSpec::Point(PointFilter::Square),
+            "SquareRoot" => ImageTypeSpec::Point(PointFilter::SquareRoot),
+            "Logarithm" => ImageTypeSpec::Point(PointFilter::Logarithm),
+            "Exponential" => ImageTypeSpec::Point(PointFilter::Exponential),
+            "Gradient" => ImageTypeSpec::Gradient {
+                use_spacing: match get("gradientUseSpacing") {
+                    Some(v) => as_bool(ty, "gradientUseSpacing", v)?,
+                    None => true,
+                },
+            },
+            "LBP2D" | "LBP3D" => {
+                return Err(bad(ty, "local binary patterns are not implemented yet; remove this image type".into()));
+            }
+            other => return Err(bad(other, "unknown image type".into())),
+        };
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+/// pyradiomics' name of the LoG image for σ written as `sigma_text` (`str(sigma)` in Python).
+pub fn log_name(sigma_text: &str) -> String {
+    format!("log-sigma-{}-mm-3D", sigma_text.replace('.', "-"))
+}
+
+/// The images one image type yields, named as pyradiomics names them (the feature prefix).
+/// A LoG σ that pyradiomics would skip (too large for the image, or <= 0) yields nothing, as in
+/// pyradiomics, which only logs a warning.
+pub fn derived_images(image: &Image, spec: &ImageTypeSpec) -> Result<Vec<DerivedImage>, RadiomicsError> {
+    match spec {
+        ImageTypeSpec::Original => Ok(vec![DerivedImage { name: "original".into(), image: image.clone() }]),
+        ImageTypeSpec::Wavelet(ws) => wavelet::wavelet_images(image, ws),
+        ImageTypeSpec::LoG(sigmas) => {
+            let mut out = Vec::new();
+            for (sigma, text) in sigmas {
+                if log::sigma_applies(image, *sigma) {
+                    out.push(DerivedImage {
+                        name: log_name(text),
+                        image: log::laplacian_recursive_gaussian(image, *sigma)?,
+                    });
+                }
+            }
+            Ok(out)
+        }
+        ImageTypeSpec::Point(p) => point::point_images(image, *p),
+        ImageTypeSpec::Gradient { use_spacing } => gradient::gradient_images(image, *use_spacing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &str = "
+imageType:
+  Original: {}
+  Wavelet: {}
+  LoG:
+    sigma: [1.0, 2.0, 3.0, 4.0, 5.0]
+  Square: {}
+  SquareRoot: {}
+  Logarithm: {}
+  Exponential: {}
+  Gradient: {}
+setting:
+  binWidth: 25
+featureClass:
+  firstorder:
+";
+
+    #[test]
+    fn all_filters_names_as_pyradiomics() {
+        let p = Params::from_yaml_str(ALL).unwrap();
+        let specs = resolve(&p).unwrap();
+        assert_eq!(specs.len(), 8);
+        // 6 x 6 x 6 image with unit spacing: sigma 5 needs ceil(5/1)+1 = 6 voxels, fits.
+        let img = Image::new((0..216).map(|i| (i % 17) as f64).collect(), [6, 6, 6], [1.0; 3]);
+        let names: Vec<String> =
+            specs.iter().flat_map(|s| derived_images(&img, s).unwrap().into_iter().map(|d| d.name)).collect();
+        assert_eq!(
+            names,
+            [
+                "original", "wavelet-LLH", "wavelet-LHL", "wavelet-LHH", "wavelet-HLL", "wavelet-HLH",
+                "wavelet-HHL", "wavelet-HHH", "wavelet-LLL", "log-sigma-1-0-mm-3D", "log-sigma-2-0-mm-3D",
+                "log-sigma-3-0-mm-3D", "log-sigma-4-0-mm-3D", "log-sigma-5-0-mm-3D", "square", "squareroot",
+                "logarithm", "exponential", "gradient"
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_merge_and_errors() {
+        let p = Params::from_yaml_str(
+            "imageType:\n  Wavelet: {wavelet: db2, level: 2}\n  LoG: {sigma: [1, 2.5]}\nsetting:\n  start_level: 1\n  wavelet: haar\n",
+        )
+        .unwrap();
+        let specs = resolve(&p).unwrap();
+        assert_eq!(
+            specs[0],
+            ImageTypeSpec::Wavelet(WaveletSettings {
+                wavelet: "db2".into(),
+                level: 2,
+                start_level: 1,
+                force2d_dimension: None
+            })
+        );
+        assert_eq!(specs[1], ImageTypeSpec::LoG(vec![(1.0, "1".into()), (2.5, "2.5".into())]));
+        assert_eq!(log_name("1"), "log-sigma-1-mm-3D");
+        let p = Params::from_yaml_str("imageType:\n  Wavelet: {wavelet: db99}\n");
+        if let Ok(p) = p {
+            let e = resolve(&p).unwrap_err().to_string();
+            assert!(e.contains("db99"), "{e}");
+        }
+    }
+}
