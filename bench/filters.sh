@@ -9,6 +9,6 @@ REPS=${REPS:-5}
 cargo build --release -q -p radiomics --example filters_bench
 for r in $(seq "$REPS"); do
   echo "== run $r"
-  RAYON_NUM_THREADS=1 target/release/examples/filters_bench --reps 7
-  OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PYTHON" bench/filters_pyradiomics.py --reps 7
+  RAYON_NUM_THREADS=1 target/release/examples/filters_bench --reps 5
+  OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PYTHON" bench/filters_pyradiomics.py --reps 5
 done
