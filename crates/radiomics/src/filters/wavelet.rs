@@ -29,7 +29,7 @@
 
 use super::wavelet_table::WAVELETS;
 use crate::error::RadiomicsError;
-use super::DerivedImage;
+use super::{DerivedImage, Region};
 use crate::image::{Image, PixelType};
 
 /// A discrete wavelet's decomposition filters, as PyWavelets' `Wavelet(name).dec_lo / dec_hi`.
@@ -82,35 +82,54 @@ impl Default for WaveletSettings {
     }
 }
 
-/// A dense volume (x fastest) used during the transform.
+/// A dense box of the padded periodic volume (x fastest) used during the transform: global
+/// (padded) indices `lo[a] .. lo[a] + dims[a]` along each axis, never wrapping.
 struct Vol {
     data: Vec<f64>,
+    lo: [usize; 3],
     dims: [usize; 3],
 }
 
-/// Periodic level-1 SWT filtering of `v` along `axis` (0 = x, 1 = y, 2 = z) with filter `f`.
-fn conv_axis(v: &Vol, axis: usize, f: &[f64]) -> Vol {
-    let dims = v.dims;
-    let n = dims[axis];
+/// Input range along one axis that outputs `[a, b)` need: `(n + h − k) mod P` for k < F.
+/// The whole axis when that range would wrap or cover it.
+fn needed(range: (usize, usize), flen: usize, p: usize) -> (usize, usize) {
+    let h = flen / 2;
+    let lo = range.0 as isize + h as isize - (flen as isize - 1);
+    let hi = range.1 as isize - 1 + h as isize; // inclusive
+    if lo < 0 || hi >= p as isize || (hi - lo + 1) as usize >= p { (0, p) } else { (lo as usize, hi as usize + 1) }
+}
+
+/// Periodic level-1 SWT filtering of `v` along `axis` (0 = x, 1 = y, 2 = z) with filter `f`,
+/// producing the outputs at global indices `out.0 .. out.1` of a padded axis of length `p`.
+fn conv_axis(v: &Vol, axis: usize, f: &[f64], out: (usize, usize), p: usize) -> Vol {
+    let mut dims = v.dims;
+    let mut lo = v.lo;
+    let n_out = out.1 - out.0;
+    dims[axis] = n_out;
+    lo[axis] = out.0;
+    let n_in = v.dims[axis];
     let inner: usize = dims[..axis].iter().product();
     let outer: usize = dims[axis + 1..].iter().product();
     let flen = f.len();
-    let h = flen / 2;
-    let mut out = vec![0.0; v.data.len()];
+    let h = flen as isize / 2;
+    // Local input index of global output n and tap k.
+    let local = |n: usize, k: usize| -> usize {
+        let g = (n as isize + h - k as isize).rem_euclid(p as isize) as usize;
+        g - v.lo[axis]
+    };
+    let mut data = vec![0.0; inner * n_out * outer];
     if axis == 0 {
-        // Contiguous lines: extend each with its periodic continuation, then accumulate the taps
-        // over the whole line (vectorises). ext[m] = x[(m + h - (F-1)) mod N], so
-        // y[i] = sum_k f[k] ext[i + F-1-k].
-        let shift = (flen - 1) as isize - h as isize;
-        let src_of: Vec<usize> =
-            (0..n + flen - 1).map(|m| (m as isize - shift).rem_euclid(n as isize) as usize).collect();
-        let mut ext = vec![0.0; n + flen - 1];
-        for (line, oline) in v.data.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+        // Contiguous lines: gather the periodic continuation, then accumulate the taps over the
+        // whole line (vectorises). ext[m] = x[(out.0 + m + h − (F−1)) mod P], so
+        // y[i] = sum_k f[k] ext[i + F−1−k].
+        let src_of: Vec<usize> = (0..n_out + flen - 1).map(|m| local(out.0 + m, flen - 1)).collect();
+        let mut ext = vec![0.0; n_out + flen - 1];
+        for (line, oline) in v.data.chunks_exact(n_in).zip(data.chunks_exact_mut(n_out)) {
             for (e, &si) in ext.iter_mut().zip(&src_of) {
                 *e = line[si];
             }
             for (k, &fk) in f.iter().enumerate() {
-                let e = &ext[flen - 1 - k..flen - 1 - k + n];
+                let e = &ext[flen - 1 - k..flen - 1 - k + n_out];
                 for (o, &x) in oline.iter_mut().zip(e) {
                     *o += fk * x;
                 }
@@ -119,19 +138,18 @@ fn conv_axis(v: &Vol, axis: usize, f: &[f64]) -> Vol {
     } else {
         // Strided axis: accumulate rows of `inner` contiguous voxels, in chunks that stay in cache.
         const CHUNK: usize = 2048;
-        let src_of: Vec<Vec<usize>> = (0..n)
-            .map(|i| (0..flen).map(|k| (i as isize + h as isize - k as isize).rem_euclid(n as isize) as usize).collect())
-            .collect();
+        let src_of: Vec<Vec<usize>> = (0..n_out).map(|i| (0..flen).map(|k| local(out.0 + i, k)).collect()).collect();
         for o in 0..outer {
-            let base = o * n * inner;
+            let ibase = o * n_in * inner;
+            let obase = o * n_out * inner;
             for (i, srcs) in src_of.iter().enumerate() {
-                let dst = base + i * inner;
+                let dst = obase + i * inner;
                 let mut j0 = 0;
                 while j0 < inner {
                     let w = CHUNK.min(inner - j0);
-                    let acc = &mut out[dst + j0..dst + j0 + w];
+                    let acc = &mut data[dst + j0..dst + j0 + w];
                     for (&fk, &si) in f.iter().zip(srcs) {
-                        let s = base + si * inner + j0;
+                        let s = ibase + si * inner + j0;
                         for (a, &x) in acc.iter_mut().zip(&v.data[s..s + w]) {
                             *a += fk * x;
                         }
@@ -141,19 +159,27 @@ fn conv_axis(v: &Vol, axis: usize, f: &[f64]) -> Vol {
             }
         }
     }
-    Vol { data: out, dims }
+    Vol { data, lo, dims }
 }
 
-/// One level-1 `swtn` over `axes` (in transform order): every band, keyed by its a/d string.
-fn swtn_level(v: Vol, axes: &[usize], w: &Wavelet, approx_only: bool) -> Vec<(String, Vol)> {
+/// One level-1 `swtn` over `axes` (in transform order) with outputs in the box `out` (global
+/// ranges per axis); `v` must cover what they need. Every band, keyed by its a/d string.
+fn swtn_level(
+    v: Vol,
+    axes: &[usize],
+    w: &Wavelet,
+    out: [(usize, usize); 3],
+    p: [usize; 3],
+    approx_only: bool,
+) -> Vec<(String, Vol)> {
     let mut bands = vec![(String::new(), v)];
     for &axis in axes {
         let mut next = Vec::with_capacity(bands.len() * 2);
         for (key, vol) in bands {
-            let a = conv_axis(&vol, axis, w.dec_lo);
+            let a = conv_axis(&vol, axis, w.dec_lo, out[axis], p[axis]);
             next.push((format!("{key}a"), a));
             if !approx_only {
-                let d = conv_axis(&vol, axis, w.dec_hi);
+                let d = conv_axis(&vol, axis, w.dec_hi, out[axis], p[axis]);
                 next.push((format!("{key}d"), d));
             }
         }
@@ -162,17 +188,21 @@ fn swtn_level(v: Vol, axes: &[usize], w: &Wavelet, approx_only: bool) -> Vec<(St
     bands
 }
 
-/// Crop the padded volume back to `size` and wrap it as an image with `like`'s geometry.
-fn crop_to_image(v: &Vol, like: &Image) -> Image {
-    let [nx, ny, nz] = like.size;
+/// Crop the box `region` (original indices) out of `v` and wrap it as an image with `like`'s
+/// geometry moved to the region's first voxel.
+fn crop_to_image(v: &Vol, like: &Image, region: &Region) -> Image {
+    let [nx, ny, nz] = region.size;
     let mut data = Vec::with_capacity(nx * ny * nz);
     for z in 0..nz {
         for y in 0..ny {
-            let s = v.dims[0] * (y + v.dims[1] * z);
+            let lx = region.start[0] - v.lo[0];
+            let ly = region.start[1] + y - v.lo[1];
+            let lz = region.start[2] + z - v.lo[2];
+            let s = lx + v.dims[0] * (ly + v.dims[1] * lz);
             data.extend_from_slice(&v.data[s..s + nx]);
         }
     }
-    Image { data, pixel_type: PixelType::F64, ..like.clone_geometry() }
+    region.image_like(like, data, PixelType::F64)
 }
 
 /// pyradiomics' `getWaveletImage`: the detail bands of levels `start_level+1 ..= start_level+level`
@@ -180,48 +210,73 @@ fn crop_to_image(v: &Vol, like: &Image) -> Image {
 /// approximation (`wavelet-LLL`, or `waveletN-LLL` when `level > 1`). Names carry the level only
 /// from the second returned level on, as pyradiomics names them. Outputs are float64.
 pub fn wavelet_images(image: &Image, settings: &WaveletSettings) -> Result<Vec<DerivedImage>, RadiomicsError> {
+    wavelet_images_in_region(image, settings, &Region::whole(image))
+}
+
+/// [`wavelet_images`] computed only where `region` needs it, returning the region's voxels (an
+/// image of the region's size whose origin is the region's first voxel, exactly the crop of
+/// the whole-image result). Much less work when the region (the ROI bounding box) is small.
+pub fn wavelet_images_in_region(
+    image: &Image,
+    settings: &WaveletSettings,
+    region: &Region,
+) -> Result<Vec<DerivedImage>, RadiomicsError> {
+    super::check_image(image, "wavelet")?;
+    region.check(image)?;
     let w = Wavelet::from_name(&settings.wavelet)?;
     if settings.level == 0 {
         return Err(RadiomicsError::InvalidInput("wavelet level must be at least 1".into()));
     }
-    super::check_image(image, "wavelet")?;
     // numpy axes (z=0, y=1, x=2) in pyradiomics' order (2, 1, 0), minus the force2D axis;
     // mapped to our axis numbers (x=0, y=1, z=2).
     let mut np_axes: Vec<usize> = vec![2, 1, 0];
     if let Some(d) = settings.force2d_dimension {
         if d > 2 {
-            return Err(RadiomicsError::InvalidInput(format!(
-                "force2Ddimension must be 0, 1 or 2, got {d}"
-            )));
+            return Err(RadiomicsError::InvalidInput(format!("force2Ddimension must be 0, 1 or 2, got {d}")));
         }
         np_axes.retain(|&a| a != d);
     }
     let axes: Vec<usize> = np_axes.iter().map(|&a| 2 - a).collect();
 
-    // Pad odd axes by one voxel at the end, numpy 'wrap' (copies index 0).
+    // Odd axes are padded by one voxel at the end, numpy 'wrap' (copies index 0).
     let size = image.size;
-    let dims = [size[0] + size[0] % 2, size[1] + size[1] % 2, size[2] + size[2] % 2];
-    let mut data = Vec::with_capacity(dims.iter().product());
-    for z in 0..dims[2] {
-        let zs = z % size[2];
-        for y in 0..dims[1] {
-            let ys = y % size[1];
-            let row = &image.data[image.index(0, ys, zs)..image.index(0, ys, zs) + size[0]];
-            data.extend_from_slice(row);
-            if dims[0] > size[0] {
-                data.push(row[0]);
+    let p = [size[0] + size[0] % 2, size[1] + size[1] % 2, size[2] + size[2] % 2];
+    let flen = w.dec_lo.len();
+    // Output box of every computed level (last first), then the input box of the first one.
+    let n_levels = settings.start_level + settings.level;
+    let mut boxes: Vec<[(usize, usize); 3]> = Vec::with_capacity(n_levels + 1);
+    let mut cur: [(usize, usize); 3] = std::array::from_fn(|a| (region.start[a], region.start[a] + region.size[a]));
+    for _ in 0..=n_levels {
+        boxes.push(cur);
+        let mut next = cur;
+        for &a in &axes {
+            next[a] = needed(cur[a], flen, p[a]);
+        }
+        cur = next;
+    }
+    boxes.reverse(); // boxes[0] = input box of the first level, boxes[l + 1] = output of level l.
+
+    let ib = boxes[0];
+    let idims: [usize; 3] = std::array::from_fn(|a| ib[a].1 - ib[a].0);
+    let mut data = Vec::with_capacity(idims.iter().product());
+    for z in ib[2].0..ib[2].1 {
+        for y in ib[1].0..ib[1].1 {
+            let row = image.index(0, y % size[1], z % size[2]);
+            for x in ib[0].0..ib[0].1 {
+                data.push(image.data[row + x % size[0]]);
             }
         }
     }
-    let mut approx = Vol { data, dims };
+    let mut approx = Vol { data, lo: [ib[0].0, ib[1].0, ib[2].0], dims: idims };
     let all_l = "a".repeat(axes.len());
-    for _ in 0..settings.start_level {
-        let mut bands = swtn_level(approx, &axes, &w, true);
+    for l in 0..settings.start_level {
+        let mut bands = swtn_level(approx, &axes, &w, boxes[l + 1], p, true);
         approx = bands.pop().map(|(_, v)| v).ok_or_else(|| RadiomicsError::InvalidInput("empty swtn".into()))?;
     }
     let mut out = Vec::new();
     for idx in 1..=settings.level {
-        let bands = swtn_level(approx, &axes, &w, false);
+        let l = settings.start_level + idx - 1;
+        let bands = swtn_level(approx, &axes, &w, boxes[l + 1], p, false);
         let mut next = None;
         for (key, vol) in bands {
             if key == all_l {
@@ -230,14 +285,13 @@ pub fn wavelet_images(image: &Image, settings: &WaveletSettings) -> Result<Vec<D
             }
             let band = key.replace('a', "L").replace('d', "H");
             let name = if idx == 1 { format!("wavelet-{band}") } else { format!("wavelet{idx}-{band}") };
-            out.push(DerivedImage { name, image: crop_to_image(&vol, image) });
+            out.push(DerivedImage { name, image: crop_to_image(&vol, image, region) });
         }
         approx = next.ok_or_else(|| RadiomicsError::InvalidInput("swtn gave no approximation".into()))?;
     }
     let ll = "L".repeat(axes.len());
-    let name =
-        if settings.level == 1 { format!("wavelet-{ll}") } else { format!("wavelet{}-{ll}", settings.level) };
-    out.push(DerivedImage { name, image: crop_to_image(&approx, image) });
+    let name = if settings.level == 1 { format!("wavelet-{ll}") } else { format!("wavelet{}-{ll}", settings.level) };
+    out.push(DerivedImage { name, image: crop_to_image(&approx, image, region) });
     Ok(out)
 }
 
@@ -259,6 +313,38 @@ mod tests {
             assert!((s - 2f64.sqrt()).abs() < 1e-6, "{n}: {s}");
         }
         assert!(Wavelet::from_name("db99").is_err());
+    }
+
+    #[test]
+    fn region_equals_crop_of_whole() {
+        let (nx, ny, nz) = (13, 10, 7);
+        let data: Vec<f64> = (0..nx * ny * nz).map(|i| ((i * 7919) % 1009) as f64 - 300.0).collect();
+        let img = Image::new(data, [nx, ny, nz], [0.8, 0.9, 3.0]);
+        let region = Region { start: [3, 2, 1], size: [4, 5, 3] };
+        for ws in [
+            WaveletSettings::default(),
+            WaveletSettings { wavelet: "haar".into(), start_level: 1, level: 2, force2d_dimension: None },
+            WaveletSettings { wavelet: "db2".into(), start_level: 0, level: 1, force2d_dimension: Some(0) },
+            WaveletSettings { wavelet: "dmey".into(), ..Default::default() },
+        ] {
+            let whole = wavelet_images(&img, &ws).unwrap();
+            let part = wavelet_images_in_region(&img, &ws, &region).unwrap();
+            assert_eq!(whole.len(), part.len());
+            for (a, b) in whole.iter().zip(&part) {
+                assert_eq!(a.name, b.name);
+                assert_eq!(b.image.size, region.size);
+                assert_eq!(b.image.origin, img.index_to_physical([3.0, 2.0, 1.0]));
+                for z in 0..3 {
+                    for y in 0..5 {
+                        for x in 0..4 {
+                            let va = a.image.data[a.image.index(x + 3, y + 2, z + 1)];
+                            let vb = b.image.data[b.image.index(x, y, z)];
+                            assert!((va - vb).abs() <= 1e-12 * va.abs().max(1.0), "{} {va} {vb}", a.name);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
