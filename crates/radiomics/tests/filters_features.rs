@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use radiomics::image_types::{derived_images, resolve};
+use radiomics::filters::Region;
+use radiomics::image_types::{derived_images, derived_images_in_region, resolve};
 use radiomics::settings::Params;
 use radiomics::{Extractor, io::read_image};
 
@@ -20,6 +21,16 @@ fn data(p: &str) -> PathBuf {
 
 #[test]
 fn brain1_all_filters_features_match_pyradiomics() {
+    check(false);
+}
+
+/// The same with every filter computed only in the ROI bounding box (and the mask cropped to it).
+#[test]
+fn brain1_all_filters_features_in_roi_box_match_pyradiomics() {
+    check(true);
+}
+
+fn check(in_box: bool) {
     let mut reference = BTreeMap::new();
     let mut rdr = csv::Reader::from_path(data("brain1_allfilters.csv")).unwrap();
     for rec in rdr.records() {
@@ -32,12 +43,22 @@ fn brain1_all_filters_features_match_pyradiomics() {
     let image = read_image(data("brain1_image.nrrd")).unwrap();
     let mask = read_image(data("brain1_label.nrrd")).unwrap();
     let extractor = Extractor::new(Params::default()).unwrap();
+    let roi = radiomics::roi::label_mask(&mask, 1).unwrap();
+    let (bb, _) = radiomics::roi::bounding_box(mask.size, &roi).unwrap();
+    let region = Region { start: bb.start, size: bb.size };
+    let box_mask = derived_images_in_region(&mask, &radiomics::image_types::ImageTypeSpec::Original, &region)
+        .unwrap()
+        .remove(0)
+        .image;
+    let mask = if in_box { box_mask } else { mask };
     // image type -> (features compared, max relative difference)
     let mut worst: BTreeMap<String, (usize, f64)> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut compared = 0;
     for spec in &specs {
-        for d in derived_images(&image, spec).unwrap() {
+        let derived =
+            if in_box { derived_images_in_region(&image, spec, &region).unwrap() } else { derived_images(&image, spec).unwrap() };
+        for d in derived {
             let ex = extractor.execute(&d.image, &mask).unwrap();
             let family = d.name.split('-').next().unwrap_or("").to_string();
             for &(ref name, v) in &ex.features {

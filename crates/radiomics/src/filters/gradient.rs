@@ -7,28 +7,36 @@
 //! boundaries (the edge voxel is repeated); the squares are summed in double over x, y, z and the
 //! square root is stored as float32.
 
-use super::DerivedImage;
+use super::{DerivedImage, Region};
 use crate::error::RadiomicsError;
 use crate::image::{Image, PixelType};
 
 /// Gradient magnitude, float32 values held as f64.
 pub fn gradient_magnitude(image: &Image, use_spacing: bool) -> Result<Image, RadiomicsError> {
+    gradient_magnitude_in_region(image, use_spacing, &Region::whole(image))
+}
+
+/// [`gradient_magnitude`] at the voxels of `region` only (an image of the region's size whose
+/// origin is its first voxel, equal to the crop of the whole-image result).
+pub fn gradient_magnitude_in_region(image: &Image, use_spacing: bool, region: &Region) -> Result<Image, RadiomicsError> {
     super::check_image(image, "gradient")?;
+    region.check(image)?;
     if use_spacing && image.spacing.iter().any(|&s| s == 0.0 || !s.is_finite()) {
         return Err(RadiomicsError::InvalidInput(format!(
             "gradient filter: image spacing {:?} must be finite and non-zero",
             image.spacing
         )));
     }
-    let [nx, ny, nz] = image.size;
+    let [nx, ny, _] = image.size;
     // ITK scales the operator coefficients: c = 0.5 * (1 / spacing).
     let coef: [f64; 3] = std::array::from_fn(|i| if use_spacing { 0.5 * (1.0 / image.spacing[i]) } else { 0.5 });
     let strides = [1, nx, nx * ny];
     let d = &image.data;
     let mut out = Vec::with_capacity(d.len());
-    for z in 0..nz {
-        for y in 0..ny {
-            for x in 0..nx {
+    let r = region;
+    for z in r.start[2]..r.start[2] + r.size[2] {
+        for y in r.start[1]..r.start[1] + r.size[1] {
+            for x in r.start[0]..r.start[0] + r.size[0] {
                 let i = image.index(x, y, z);
                 let pos = [x, y, z];
                 let mut a = 0.0f64;
@@ -44,7 +52,7 @@ pub fn gradient_magnitude(image: &Image, use_spacing: bool) -> Result<Image, Rad
             }
         }
     }
-    Ok(Image { data: out, pixel_type: PixelType::F32, ..image.clone_geometry() })
+    Ok(region.image_like(image, out, PixelType::F32))
 }
 
 /// pyradiomics' `getGradientImage`: the single image `gradient`.

@@ -22,7 +22,7 @@
 //! The recursion is written here because no Rust crate reproduces ITK's recursive Gaussian.
 //! Every intermediate float32 rounding of ITK is reproduced, so values agree to float32 rounding.
 
-use super::DerivedImage;
+use super::{DerivedImage, Region};
 use crate::error::RadiomicsError;
 use crate::image::{Image, PixelType};
 
@@ -244,11 +244,14 @@ fn filter_lines_blocked(c: &Coeffs, data: &[f64], outs: &mut [f64], scratch: &mu
     }
 }
 
-/// Apply the 1-D recursion along `axis` of a volume (x fastest); every output is rounded to f32.
-fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs) -> Vec<f64> {
+/// Apply the 1-D recursion along `axis` of a box of voxels (x fastest, `size` per axis, whole
+/// lines along `axis`), keeping the outputs at indices `keep.0 .. keep.1` along `axis`; every
+/// output is rounded to f32. Returns the kept box (`size` with `axis` set to the kept length).
+fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f64> {
     let ln = size[axis];
+    let nk = keep.1 - keep.0;
     let stride: usize = size[..axis].iter().product();
-    let mut out = vec![0.0; src.len()];
+    let mut out = vec![0.0; src.len() / ln * nk];
     if axis == 0 {
         // Lines along x are contiguous: transpose blocks of XBLOCK lines so that the blocked
         // recursion runs across lines.
@@ -268,9 +271,9 @@ fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs) -> Vec<f6
             }
             filter_lines_blocked(c, &buf[..ln * w], &mut outs[..ln * w], &mut scratch[..ln * w], w);
             for j in 0..w {
-                let line = &mut out[(r0 + j) * ln..(r0 + j + 1) * ln];
+                let line = &mut out[(r0 + j) * nk..(r0 + j + 1) * nk];
                 for (k, d) in line.iter_mut().enumerate() {
-                    *d = outs[k * w + j] as f32 as f64;
+                    *d = outs[(k + keep.0) * w + j] as f32 as f64;
                 }
             }
             r0 += w;
@@ -285,6 +288,7 @@ fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs) -> Vec<f6
     let mut scratch = vec![0.0; ln * BLOCK];
     for o in 0..outer {
         let base = o * ln * stride;
+        let obase = o * nk * stride;
         let mut j0 = 0;
         while j0 < stride {
             let w = BLOCK.min(stride - j0);
@@ -293,9 +297,10 @@ fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs) -> Vec<f6
                 buf[k * w..k * w + w].copy_from_slice(&src[s..s + w]);
             }
             filter_lines_blocked(c, &buf[..ln * w], &mut outs[..ln * w], &mut scratch[..ln * w], w);
-            for k in 0..ln {
-                let s = base + k * stride + j0;
-                for (d, &v) in out[s..s + w].iter_mut().zip(&outs[k * w..k * w + w]) {
+            for k in 0..nk {
+                let s = obase + k * stride + j0;
+                let kk = k + keep.0;
+                for (d, &v) in out[s..s + w].iter_mut().zip(&outs[kk * w..kk * w + w]) {
                     *d = v as f32 as f64;
                 }
             }
@@ -319,7 +324,16 @@ fn python_float_str(v: f64) -> String {
 /// SimpleITK `LaplacianRecursiveGaussian(image, sigma, NormalizeAcrossScale=True)` with σ in mm,
 /// output float32 (held as f64). Every axis needs at least 4 voxels (as ITK).
 pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, RadiomicsError> {
+    laplacian_recursive_gaussian_in_region(image, sigma, &Region::whole(image))
+}
+
+/// [`laplacian_recursive_gaussian`] at the voxels of `region` only (an image of the region's
+/// size whose origin is its first voxel, equal to the crop of the whole-image result). For
+/// each axis d the first pass (the second derivative along d) runs over the whole volume; the
+/// two smoothing passes only over the lines that reach the region.
+pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region: &Region) -> Result<Image, RadiomicsError> {
     super::check_image(image, "LoG")?;
+    region.check(image)?;
     if sigma.is_nan() || sigma <= 0.0 || !sigma.is_finite() {
         return Err(RadiomicsError::InvalidInput(format!("LoG sigma must be > 0, got {sigma}")));
     }
@@ -332,14 +346,17 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
     if image.spacing.iter().any(|s| s.is_nan() || s.abs() < 1e-8 || !s.is_finite()) {
         return Err(RadiomicsError::InvalidInput(format!("LoG filter: bad spacing {:?}", image.spacing)));
     }
-    let size = image.size;
-    let mut acc = vec![0.0f64; image.data.len()];
+    let keep: [(usize, usize); 3] = std::array::from_fn(|a| (region.start[a], region.start[a] + region.size[a]));
+    let mut acc = vec![0.0f64; region.size.iter().product()];
     for dim in 0..3 {
+        let mut size = image.size;
         let c2 = coefficients(sigma, image.spacing[dim], Order::Second, true);
-        let mut t = filter_axis(&image.data, size, dim, &c2);
+        let mut t = filter_axis(&image.data, size, dim, &c2, keep[dim]);
+        size[dim] = region.size[dim];
         for j in (0..3).filter(|&j| j != dim) {
             let c0 = coefficients(sigma, image.spacing[j], Order::Zero, true);
-            t = filter_axis(&t, size, j, &c0);
+            t = filter_axis(&t, size, j, &c0, keep[j]);
+            size[j] = region.size[j];
         }
         let spacing2 = image.spacing[dim] * image.spacing[dim];
         let inv = 1.0 / spacing2;
@@ -347,7 +364,7 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
             *a = (*a + b * inv) as f32 as f64;
         }
     }
-    Ok(Image { data: acc, pixel_type: PixelType::F32, ..image.clone_geometry() })
+    Ok(region.image_like(image, acc, PixelType::F32))
 }
 
 /// pyradiomics' rule for one σ: σ > 0, every axis has at least 4 voxels, and
@@ -418,6 +435,24 @@ mod tests {
             filter_line(&c, l, &mut o1, &mut s1);
             for k in 0..ln {
                 assert_eq!(o[k * w + j].to_bits(), o1[k].to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn region_is_bit_identical_to_crop_of_whole() {
+        let (nx, ny, nz) = (12, 9, 6);
+        let data: Vec<f64> = (0..nx * ny * nz).map(|i| ((i * 7919) % 1009) as f64).collect();
+        let img = Image::new(data, [nx, ny, nz], [0.7, 1.1, 2.5]);
+        let region = Region { start: [2, 3, 1], size: [5, 4, 3] };
+        let whole = laplacian_recursive_gaussian(&img, 1.5).unwrap();
+        let part = laplacian_recursive_gaussian_in_region(&img, 1.5, &region).unwrap();
+        for z in 0..3 {
+            for y in 0..4 {
+                for x in 0..5 {
+                    let a = whole.data[whole.index(x + 2, y + 3, z + 1)];
+                    assert_eq!(a.to_bits(), part.data[part.index(x, y, z)].to_bits());
+                }
             }
         }
     }

@@ -12,7 +12,7 @@
 //! As in numpy, an all-zero image gives NaN (square, logarithm, exponential), which the
 //! feature code then sees; pyradiomics does the same.
 
-use super::DerivedImage;
+use super::{DerivedImage, Region};
 use crate::error::RadiomicsError;
 use crate::image::{Image, PixelType};
 
@@ -37,24 +37,43 @@ impl PointFilter {
     }
 }
 
+/// The voxels of `region`, x fastest.
+fn region_values(image: &Image, r: &Region) -> Vec<f64> {
+    let mut v = Vec::with_capacity(r.size.iter().product());
+    for z in r.start[2]..r.start[2] + r.size[2] {
+        for y in r.start[1]..r.start[1] + r.size[1] {
+            let s = image.index(r.start[0], y, z);
+            v.extend_from_slice(&image.data[s..s + r.size[0]]);
+        }
+    }
+    v
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(f64::NEG_INFINITY, |m, x| m.max(x.abs()))
 }
 
 /// Apply one point filter to the whole image; output float64.
 pub fn point_filter(image: &Image, filter: PointFilter) -> Result<Image, RadiomicsError> {
+    point_filter_in_region(image, filter, &Region::whole(image))
+}
+
+/// [`point_filter`] at the voxels of `region` only (the rescaling constants still come from the
+/// whole image, so the result equals the crop of the whole-image result).
+pub fn point_filter_in_region(image: &Image, filter: PointFilter, region: &Region) -> Result<Image, RadiomicsError> {
     super::check_image(image, filter.name())?;
+    region.check(image)?;
     if image.data.iter().any(|v| v.is_nan()) {
         return Err(RadiomicsError::InvalidInput(format!("{} filter: the image holds NaN voxels", filter.name())));
     }
     let m = max_abs(&image.data);
+    let vals = region_values(image, region);
     let data: Vec<f64> = match filter {
         PointFilter::Square => {
             let c = 1.0 / m.sqrt();
-            image.data.iter().map(|&x| (c * x).powi(2)).collect()
+            vals.iter().map(|&x| (c * x).powi(2)).collect()
         }
-        PointFilter::SquareRoot => image
-            .data
+        PointFilter::SquareRoot => vals
             .iter()
             .map(|&x| {
                 if x > 0.0 {
@@ -67,8 +86,10 @@ pub fn point_filter(image: &Image, filter: PointFilter) -> Result<Image, Radiomi
             })
             .collect(),
         PointFilter::Logarithm => {
-            let l: Vec<f64> = image
-                .data
+            // max |log(|x| + 1)| over the whole image is reached at max |x| (as computed below,
+            // so the same double): log(M + 1).
+            let lmax = if m > 0.0 { (m + 1.0).ln() } else { 0.0 };
+            let l: Vec<f64> = vals
                 .iter()
                 .map(|&x| {
                     if x > 0.0 {
@@ -80,15 +101,15 @@ pub fn point_filter(image: &Image, filter: PointFilter) -> Result<Image, Radiomi
                     }
                 })
                 .collect();
-            let s = m / max_abs(&l);
+            let s = m / lmax;
             l.into_iter().map(|v| v * s).collect()
         }
         PointFilter::Exponential => {
             let c = m.ln() / m;
-            image.data.iter().map(|&x| (c * x).exp()).collect()
+            vals.iter().map(|&x| (c * x).exp()).collect()
         }
     };
-    Ok(Image { data, pixel_type: PixelType::F64, ..image.clone_geometry() })
+    Ok(region.image_like(image, data, PixelType::F64))
 }
 
 /// pyradiomics' generator for one point filter: the single image named [`PointFilter::name`].
