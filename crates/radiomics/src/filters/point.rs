@@ -49,10 +49,6 @@ fn region_values(image: &Image, r: &Region) -> Vec<f64> {
     v
 }
 
-fn max_abs(v: &[f64]) -> f64 {
-    v.iter().fold(f64::NEG_INFINITY, |m, x| m.max(x.abs()))
-}
-
 /// Apply one point filter to the whole image; output float64.
 pub fn point_filter(image: &Image, filter: PointFilter) -> Result<Image, RadiomicsError> {
     point_filter_in_region(image, filter, &Region::whole(image))
@@ -63,10 +59,24 @@ pub fn point_filter(image: &Image, filter: PointFilter) -> Result<Image, Radiomi
 pub fn point_filter_in_region(image: &Image, filter: PointFilter, region: &Region) -> Result<Image, RadiomicsError> {
     super::check_image(image, filter.name())?;
     region.check(image)?;
-    if image.data.iter().any(|v| v.is_nan()) {
+    // max |x| and a NaN check in one pass (chunks of independent maxima vectorise).
+    let mut maxes = [0.0f64; 8];
+    let mut nan = false;
+    let chunks = image.data.chunks_exact(8);
+    for &v in chunks.remainder() {
+        nan |= v.is_nan();
+        maxes[0] = if v.abs() > maxes[0] { v.abs() } else { maxes[0] };
+    }
+    for c in chunks {
+        for (m, &v) in maxes.iter_mut().zip(c) {
+            nan |= v.is_nan();
+            *m = if v.abs() > *m { v.abs() } else { *m };
+        }
+    }
+    if nan {
         return Err(RadiomicsError::InvalidInput(format!("{} filter: the image holds NaN voxels", filter.name())));
     }
-    let m = max_abs(&image.data);
+    let m = maxes.iter().fold(0.0f64, |a, &b| if b > a { b } else { a });
     let vals = region_values(image, region);
     let data: Vec<f64> = match filter {
         PointFilter::Square => {
