@@ -231,7 +231,7 @@ pub fn derived_images_in_region(
 mod tests {
     use super::*;
 
-    const ALL: &str = "
+    pub(super) const ALL: &str = "
 imageType:
   Original: {}
   Wavelet: {}
@@ -323,5 +323,42 @@ featureClass:
             let e = resolve(&p).unwrap_err().to_string();
             assert!(e.contains("db99"), "{e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use crate::filters::{gradient, log, point, wavelet};
+
+    /// Tiny, degenerate and non-finite images give values or a clear error, never a panic.
+    #[test]
+    fn degenerate_images_do_not_panic() {
+        let specs = resolve(&Params::from_yaml_str(super::tests::ALL).unwrap()).unwrap();
+        let cases = [
+            Image::new(vec![5.0], [1, 1, 1], [1.0; 3]),
+            Image::new(vec![0.0; 6], [3, 2, 1], [0.5, 0.5, 2.0]),
+            Image::new(vec![f64::NAN, 1.0, f64::INFINITY, -3.0, 0.0, 2.0, 7.0, 1.0], [2, 2, 2], [1.0; 3]),
+            Image::new(vec![1.0; 5 * 5 * 5], [5, 5, 5], [0.0, 1.0, 1.0]),
+            Image::new(vec![1.0; 7], [2, 2, 2], [1.0; 3]), // wrong voxel count
+        ];
+        for img in &cases {
+            for spec in &specs {
+                let _ = derived_images(img, spec);
+            }
+            for w in ["haar", "dmey", "coif17", "bior6.8"] {
+                let ws = wavelet::WaveletSettings { wavelet: w.into(), level: 2, start_level: 1, ..Default::default() };
+                let _ = wavelet::wavelet_images(img, &ws);
+            }
+            let _ = log::laplacian_recursive_gaussian(img, 1.0);
+            let _ = log::laplacian_recursive_gaussian(img, f64::NAN);
+            let _ = gradient::gradient_magnitude(img, true);
+            let _ = point::point_filter(img, point::PointFilter::Logarithm);
+        }
+        let img = Image::new(vec![1.0; 8], [2, 2, 2], [1.0; 3]);
+        assert!(log::laplacian_recursive_gaussian(&img, 1.0).is_err());
+        assert!(wavelet::wavelet_images(&cases[4], &Default::default()).is_err());
+        assert!(gradient::gradient_magnitude(&cases[3], true).is_err());
+        assert!(point::point_filter(&cases[2], point::PointFilter::Square).is_err());
     }
 }
