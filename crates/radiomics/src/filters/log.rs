@@ -312,13 +312,7 @@ fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs, keep: (us
 
 /// pyradiomics' LoG image name for σ: `log-sigma-<str(σ) with '.' -> '-'>-mm-3D`.
 pub fn log_image_name(sigma: f64) -> String {
-    format!("log-sigma-{}-mm-3D", python_float_str(sigma).replace('.', "-"))
-}
-
-/// Python's `str(float)` for the σ values people write (`1.0`, `2.5`, `0.75`).
-fn python_float_str(v: f64) -> String {
-    let s = format!("{v:?}");
-    if s.contains('e') || s.contains('.') { s } else { format!("{s}.0") }
+    format!("log-sigma-{}-mm-3D", crate::settings::python_float_repr(sigma).replace('.', "-"))
 }
 
 /// SimpleITK `LaplacianRecursiveGaussian(image, sigma, NormalizeAcrossScale=True)` with σ in mm,

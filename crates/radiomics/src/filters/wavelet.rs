@@ -10,8 +10,10 @@
 //! detail bands, and the last approximation is yielded at the end. Outputs are cropped back to the
 //! input size.
 //!
-//! The 1-D level-1 SWT of PyWavelets (`pywt/_extensions/c/convolution.template.c`, periodic
-//! convolution with step 1) is, for a filter `f` of (even) length `F` and a signal of length `N`:
+//! The 1-D level-1 SWT of PyWavelets (`PyWavelets/pywt:pywt/_extensions/c/wt.template.c`, `_swt_`,
+//! which calls `_downsampling_convolution_periodization` of `convolution.template.c` with step 1
+//! and fstep 1: output `o` is `sum_j filter[j] * input[(o + F/2 − j) mod N]`, the wrap written
+//! out in its boundary loops) is, for a filter `f` of (even) length `F` and a signal of length `N`:
 //!
 //! ```text
 //! y[n] = sum_{k=0}^{F-1} f[k] * x[(n + F/2 - k) mod N]
