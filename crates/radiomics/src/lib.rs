@@ -13,7 +13,9 @@
 pub mod error;
 pub mod extractor;
 pub mod features;
+pub mod filters;
 pub mod image;
+pub mod image_types;
 pub mod io;
 pub mod numeric;
 pub mod roi;
