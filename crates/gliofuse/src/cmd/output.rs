@@ -1,29 +1,14 @@
-//! Writing result files atomically: a temporary file in the destination directory, renamed
-//! over the target only once it is complete, so an interrupted run never leaves half a file
-//! and never destroys the previous one.
+//! Writing result files atomically (temporary file in the destination directory, then a rename),
+//! so an interrupted run never leaves half a file and never destroys the previous one.
+//! The implementation is the cohort crate's; this adds the anyhow context the CLI reports.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating directory {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.as_file().sync_all().ok();
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    cohort::io::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Serialise `value` as pretty JSON and write it atomically.
