@@ -11,14 +11,14 @@
 //! | grey matter       | 500 | 520  | 550  | 560   |
 //! | CSF               | 200 | 200  | 1000 | 120   |
 //! | oedema            | 520 | 530  | 800  | 760   |
-//! | solid tumour      | 380 | 390  | 900  | 760   |  (each x LogNormal(0, 0.08) per patient)
+//! | solid tumour      | 380 | 390  | 900  | 760   |  (each x LogNormal(0, 0.08) per patient; T2 x the `t2` tendency)
 //! | necrosis          | 250 | 260  | 950  | 520   |
 //!
 //! IDH status changes the *probabilities and means* of a few radiological traits, never a
 //! trait deterministically (real IDH-mutant vs -wildtype differences are tendencies with large
 //! overlap). Per (grade, IDH, codel) group, [`tendency`] gives: P(necrotic core), P(contrast
-//! enhancement), P(T2-FLAIR mismatch), mean texture heterogeneity, mean oedema width and mean
-//! tumour radius. With `effect` e (`SynthParams::mri_idh_effect`), a patient's tendencies are
+//! enhancement), P(T2-FLAIR mismatch), mean texture heterogeneity, mean oedema width, mean
+//! tumour radius and the relative T2 brightness of the solid tumour. With `effect` e (`SynthParams::mri_idh_effect`), a patient's tendencies are
 //! `avg + e * (group - avg)`, `avg` being the population mean over the cohort's (grade, IDH,
 //! codel) mixture: e = 0 makes the MRI independent of IDH and grade, e = 1 is the calibrated
 //! default (docs/synthetic-cohort.md gives the AUCs it produces), e > 1 exaggerates.
@@ -31,7 +31,7 @@
 //!
 //! Nuisance that affects every feature (no intensity normalisation across patients, as with
 //! raw multi-scanner data): a global gain LogNormal(0, 0.2) shared by the four modalities
-//! times a per-modality LogNormal(0, 0.08), an offset N(0, 20); a smooth multiplicative bias
+//! times a per-modality LogNormal(0, 0.05), an offset N(0, 20); a smooth multiplicative bias
 //! field per modality (coarse 3-D noise of amplitude 8-20 % plus a linear ramp of +-8 %);
 //! Rician noise with a per-patient sigma U(6, 30) (x LogNormal(0, 0.2) per modality); partial
 //! volume at the tumour boundary (linear blend over 1-2 voxels); and a mask that is an imperfect
@@ -110,6 +110,8 @@ pub struct Tendency {
     pub oedema: f64,
     /// Mean tumour radius (mm).
     pub radius: f64,
+    /// Relative T2 brightness of the solid tumour (IDH-mutant tumours are more T2-hyperintense).
+    pub t2: f64,
 }
 
 impl Tendency {
@@ -123,6 +125,7 @@ impl Tendency {
             hetero: f(a.hetero, b.hetero).max(0.01),
             oedema: f(a.oedema, b.oedema).max(0.0),
             radius: f(a.radius, b.radius).max(5.0),
+            t2: f(a.t2, b.t2).max(0.5),
         }
     }
 }
@@ -132,14 +135,14 @@ impl Tendency {
 /// IDH-mutant: T2-FLAIR mismatch in 50 % of non-codeleted (10 % of codeleted) tumours, rarely
 /// necrotic, enhancement in some grade 3 (and most grade 4) tumours.
 pub fn tendency(grade: u8, idh: u8, codel: u8) -> Tendency {
-    let t = |necrosis, enhance, mismatch, hetero, oedema, radius| Tendency { necrosis, enhance, mismatch, hetero, oedema, radius };
+    let t = |necrosis, enhance, mismatch, hetero, oedema, radius, t2| Tendency { necrosis, enhance, mismatch, hetero, oedema, radius, t2 };
     match (idh, grade) {
-        (0, 4) => t(0.85, 0.85, 0.02, 0.11, 6.0, 12.0),
-        (0, 3) => t(0.30, 0.60, 0.03, 0.09, 4.5, 11.0),
-        (0, _) => t(0.20, 0.50, 0.03, 0.09, 4.0, 10.5),
-        (_, 4) => t(0.50, 0.70, 0.05, 0.10, 5.0, 11.5),
-        (_, 3) => t(0.08, 0.45, if codel == 1 { 0.10 } else { 0.50 }, 0.08, 3.0, 11.0),
-        (_, _) => t(0.03, 0.20, if codel == 1 { 0.10 } else { 0.50 }, 0.07, 2.5, 10.5),
+        (0, 4) => t(0.70, 0.80, 0.02, 0.11, 6.0, 12.0, 0.92),
+        (0, 3) => t(0.25, 0.55, 0.03, 0.09, 4.5, 11.0, 0.96),
+        (0, _) => t(0.15, 0.45, 0.03, 0.09, 4.0, 10.5, 0.96),
+        (_, 4) => t(0.45, 0.65, 0.05, 0.10, 5.0, 11.5, 0.99),
+        (_, 3) => t(0.15, 0.45, if codel == 1 { 0.10 } else { 0.50 }, 0.08, 3.0, 11.0, 1.06),
+        (_, _) => t(0.08, 0.20, if codel == 1 { 0.10 } else { 0.50 }, 0.07, 2.5, 10.5, 1.08),
     }
 }
 
@@ -149,7 +152,7 @@ pub fn population_tendency() -> Tendency {
     let pg = [182.0 / 737.0, 205.0 / 737.0, 350.0 / 737.0];
     let pidh = [0.85, 0.70, 0.10];
     let pcodel = [0.45, 0.35, 0.0];
-    let mut acc = Tendency { necrosis: 0.0, enhance: 0.0, mismatch: 0.0, hetero: 0.0, oedema: 0.0, radius: 0.0 };
+    let mut acc = Tendency { necrosis: 0.0, enhance: 0.0, mismatch: 0.0, hetero: 0.0, oedema: 0.0, radius: 0.0, t2: 0.0 };
     for g in 0..3 {
         for (idh, codel, w) in [
             (0u8, 0u8, 1.0 - pidh[g]),
@@ -164,6 +167,7 @@ pub fn population_tendency() -> Tendency {
             acc.hetero += w * t.hetero;
             acc.oedema += w * t.oedema;
             acc.radius += w * t.radius;
+            acc.t2 += w * t.t2;
         }
     }
     acc
@@ -207,13 +211,13 @@ pub fn render(t: &Truth, size: [usize; 3], spacing: f64, effect: f64, rng: &mut 
     let mm_rim = uni(1.0, 2.0, rng) / spacing;
     let hetero = tend.hetero * ln(0.35, rng);
     let oedema = tend.oedema * uni(0.3, 1.7, rng) / spacing;
-    let solid = [380.0 * ln(0.08, rng), 0.0, 900.0 * ln(0.08, rng), 760.0 * ln(0.08, rng)];
+    let solid = [380.0 * ln(0.08, rng), 0.0, 900.0 * tend.t2 * ln(0.08, rng), 760.0 * ln(0.08, rng)];
     let solid = [solid[0], solid[0] + 10.0, solid[2], solid[3]];
     let pv = uni(1.0, 2.0, rng); // partial-volume width (voxels)
     let seg_bias = 0.06 * std_n.sample(rng);
     // Scanner nuisance.
     let g0 = ln(0.2, rng);
-    let gains: [f64; 4] = [0, 1, 2, 3].map(|_| g0 * ln(0.08, rng));
+    let gains: [f64; 4] = [0, 1, 2, 3].map(|_| g0 * ln(0.05, rng));
     let offset = 20.0 * std_n.sample(rng);
     let sigma0 = uni(6.0, 30.0, rng);
     let sigmas: [f64; 4] = [0, 1, 2, 3].map(|_| sigma0 * ln(0.2, rng));
