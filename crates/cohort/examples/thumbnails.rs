@@ -50,7 +50,7 @@ fn main() {
             time: 1.0,
             event: 0,
         };
-        let v = cohort::synth::mri::render(&t, [96, 96, 48], 1.0, &mut ChaCha8Rng::seed_from_u64(11 + idh as u64));
+        let v = cohort::synth::mri::render(&t, [96, 96, 48], 1.0, 1.0, &mut ChaCha8Rng::seed_from_u64(11 + idh as u64));
         let [nx, ny, nz] = v.mask.size;
         let z = (0..nz)
             .max_by_key(|&z| (0..nx * ny).filter(|&i| v.mask.data[z * nx * ny + i] > 0.0).count())

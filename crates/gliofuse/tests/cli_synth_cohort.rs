@@ -20,25 +20,12 @@ fn synth_then_check() {
     let out = dir.path().join("c");
     let o = out.to_str().unwrap();
     let (rc, _, err) = gliofuse(&[
-        "synth",
-        "--out",
-        o,
-        "--patients",
-        "5",
-        "--seed",
-        "3",
-        "--roi-size",
-        "64",
-        "--slide-size",
-        "256",
-        "--genes",
-        "25",
-        "--mri-size",
-        "20,18,16",
-        "--threads",
-        "2",
+        "synth", "--out", o, "--patients", "5", "--seed", "3", "--roi-size", "64", "--slide-size", "256", "--genes", "25",
+        "--mri-size", "20,18,16", "--mri-idh-effect", "0.5", "--threads", "2",
     ]);
     assert_eq!(rc, 0, "{err}");
+    let toml = std::fs::read_to_string(out.join("cohort.toml")).unwrap();
+    assert!(toml.contains("mri_idh_effect = 0.5"), "{toml}");
     let (rc, stdout, err) = gliofuse(&["cohort", "check", o]);
     assert_eq!(rc, 0, "{err}");
     assert!(
@@ -75,5 +62,9 @@ fn synth_then_check() {
     ]);
     assert_eq!(rc, 2);
     assert!(err.contains("--roi-size 5000 is out of range"), "{err}");
+    assert!(!other.exists());
+    let (rc, _, err) = gliofuse(&["synth", "--out", other.to_str().unwrap(), "--mri-idh-effect", "5"]);
+    assert_eq!(rc, 2);
+    assert!(err.contains("--mri-idh-effect 5 is out of range"), "{err}");
     assert!(!other.exists());
 }

@@ -40,6 +40,9 @@ pub struct Args {
     /// MRI volume size X,Y,Z in voxels; 0,0,0 writes no MRI.
     #[arg(long, value_delimiter = ',', default_values_t = [96usize, 96, 48])]
     pub mri_size: Vec<usize>,
+    /// Strength of the IDH dependence of the MRI (0 = none, 1 = calibrated default, up to 3).
+    #[arg(long, default_value_t = 1.0)]
+    pub mri_idh_effect: f64,
     /// Probability that a biomarker or the survival pair is missing in patients.csv.
     #[arg(long, default_value_t = 0.03)]
     pub p_missing: f64,
@@ -79,6 +82,7 @@ pub fn run(a: Args) -> Result<()> {
         },
         genes: a.genes,
         mri_size,
+        mri_idh_effect: a.mri_idh_effect,
         p_missing: a.p_missing,
         p_missing_modality: a.p_missing_modality,
         ..SynthParams::default()
