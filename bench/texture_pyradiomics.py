@@ -21,6 +21,13 @@ CLASSES = [('glcm', glcm.RadiomicsGLCM), ('glrlm', glrlm.RadiomicsGLRLM), ('glsz
            ('gldm', gldm.RadiomicsGLDM), ('ngtdm', ngtdm.RadiomicsNGTDM)]
 
 
+
+def data_file(data_dir, sub, name):
+    """A pyradiomics data file: flat in the repo's copy (crates/radiomics/tests/data/pyradiomics),
+    or under images/, baseline/, reference/ in pyradiomics' own layout."""
+    nested = os.path.join(data_dir, sub, name)
+    return nested if os.path.exists(nested) else os.path.join(data_dir, name)
+
 def median(v):
     v = sorted(v)
     return v[len(v) // 2]
@@ -28,14 +35,14 @@ def median(v):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--data', default='../shared/data/pyradiomics')
+    ap.add_argument('--data', default='crates/radiomics/tests/data/pyradiomics')
     ap.add_argument('--case', default='brain1')
     ap.add_argument('--reps', type=int, default=30)
     args = ap.parse_args()
     logging.getLogger('radiomics').setLevel(logging.CRITICAL)
     settings = dict(featureextractor.RadiomicsFeatureExtractor().settings)
-    image = sitk.ReadImage(os.path.join(args.data, 'images', '%s_image.nrrd' % args.case))
-    mask = sitk.ReadImage(os.path.join(args.data, 'images', '%s_label.nrrd' % args.case), sitk.sitkUInt32)
+    image = sitk.ReadImage(data_file(args.data, 'images', '%s_image.nrrd' % args.case))
+    mask = sitk.ReadImage(data_file(args.data, 'images', '%s_label.nrrd' % args.case), sitk.sitkUInt32)
     image, mask = featureextractor.RadiomicsFeatureExtractor.loadImage(image, mask, **settings)
     bb, _ = imageoperations.checkMask(image, mask, **settings)
     image, mask = imageoperations.cropToTumorMask(image, mask, bb)

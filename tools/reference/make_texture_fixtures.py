@@ -25,7 +25,7 @@ Run by hand (CI has no Python), from the repository root, in a venv with pyradio
 from the v3.1.0 tag (the PyPI sdist lacks radiomics/src/cmatrices.h and cshape.h):
 
     python tools/reference/make_texture_fixtures.py \
-        --data ../shared/data/pyradiomics \
+        --data crates/radiomics/tests/data/pyradiomics \
         --out crates/radiomics/tests/fixtures/texture_pyradiomics.json
 
 Array encoding (keeps the fixture small): `bins_rle` walks the cropped box x fastest, then y, then
@@ -77,6 +77,13 @@ VARIANTS = {
     'asymmetric': {'symmetricalGLCM': False},
 }
 
+
+
+def data_file(data_dir, sub, name):
+    """A pyradiomics data file: flat in the repo's copy (crates/radiomics/tests/data/pyradiomics),
+    or under images/, baseline/, reference/ in pyradiomics' own layout."""
+    nested = os.path.join(data_dir, sub, name)
+    return nested if os.path.exists(nested) else os.path.join(data_dir, name)
 
 def synthetic_cases():
     """Small hand-made arrays (numpy z, y, x) for checks by hand and degenerate cases.
@@ -142,8 +149,8 @@ def synthetic_cases():
 
 def load_case(data_dir, case, settings):
     """Image and mask as pyradiomics' tests/testUtils.py prepares them, cropped (no padding)."""
-    image = sitk.ReadImage(os.path.join(data_dir, 'images', '%s_image.nrrd' % case))
-    mask = sitk.ReadImage(os.path.join(data_dir, 'images', '%s_label.nrrd' % case), sitk.sitkUInt32)
+    image = sitk.ReadImage(data_file(data_dir, 'images', '%s_image.nrrd' % case))
+    mask = sitk.ReadImage(data_file(data_dir, 'images', '%s_label.nrrd' % case), sitk.sitkUInt32)
     image, mask = featureextractor.RadiomicsFeatureExtractor.loadImage(image, mask, **settings)
     bb, corrected = imageoperations.checkMask(image, mask, **settings)
     if corrected is not None:
@@ -232,7 +239,7 @@ def read_baseline_columns(data_dir):
     """{column: settings dict} for every brain1/brain2 column of the five texture baselines."""
     cols = {}
     for cls in CLASSES:
-        with open(os.path.join(data_dir, 'baseline', 'baseline_%s.csv' % cls)) as fh:
+        with open(data_file(data_dir, 'baseline', 'baseline_%s.csv' % cls)) as fh:
             rows = list(csv.reader(fh))
         header = rows[0]
         by_name = {r[0]: r for r in rows[1:]}
@@ -247,7 +254,7 @@ def read_baseline_columns(data_dir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--data', default='../shared/data/pyradiomics')
+    ap.add_argument('--data', default='crates/radiomics/tests/data/pyradiomics')
     ap.add_argument('--out', default='crates/radiomics/tests/fixtures/texture_pyradiomics.json')
     args = ap.parse_args()
     logging.getLogger('radiomics').setLevel(logging.CRITICAL)
@@ -343,7 +350,7 @@ def main():
 def check_against_reference(data_dir, values):
     """The brain1 default case must equal the full extractor's reference output exactly."""
     ref = {}
-    with open(os.path.join(data_dir, 'reference', 'brain1_default.csv')) as fh:
+    with open(data_file(data_dir, 'reference', 'brain1_default.csv')) as fh:
         for row in csv.DictReader(fh):
             ref[row['feature']] = float(row['value'])
     n = 0
