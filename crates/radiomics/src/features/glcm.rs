@@ -118,17 +118,7 @@ pub fn raw_counts(
     roi: &DiscretizedRoi,
     settings: &TextureSettings,
 ) -> Result<RawCounts, RadiomicsError> {
-    let prep = neighbourhood::prepare(
-        roi,
-        "glcm",
-        neighbourhood::max_distance(&settings.distances),
-    )?;
-    let offsets = neighbourhood::angles(
-        prep.size_zyx,
-        &settings.distances,
-        neighbourhood::force_dim(settings),
-        false,
-    )?;
+    let (prep, offsets) = neighbourhood::prepare_with_angles(roi, "glcm", settings, false)?;
     let n = prep.n_levels();
     let counts = count(&prep, &offsets, n);
     Ok((prep.levels, offsets, counts))
@@ -151,17 +141,7 @@ fn count(prep: &neighbourhood::PreparedRoi, offsets: &[[i32; 3]], n: usize) -> V
 /// Builds the processed GLCM as pyradiomics does (see the module documentation).
 pub fn glcm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Glcm, RadiomicsError> {
     let norm = neighbourhood::parse_norm(settings.weighting_norm.as_deref())?;
-    let prep = neighbourhood::prepare(
-        roi,
-        "glcm",
-        neighbourhood::max_distance(&settings.distances),
-    )?;
-    let offsets = neighbourhood::angles(
-        prep.size_zyx,
-        &settings.distances,
-        neighbourhood::force_dim(settings),
-        false,
-    )?;
+    let (prep, offsets) = neighbourhood::prepare_with_angles(roi, "glcm", settings, false)?;
     let n = prep.n_levels();
     if (prep.ng_max as u128).pow(2) * offsets.len() as u128 > i32::MAX as u128 {
         return Err(neighbourhood::invalid(

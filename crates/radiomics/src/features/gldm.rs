@@ -84,17 +84,7 @@ pub fn gldm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Gldm, Ra
             "gldm_a {alpha} is invalid; pyradiomics takes a whole number >= 0"
         )));
     }
-    let prep = neighbourhood::prepare(
-        roi,
-        "gldm",
-        neighbourhood::max_distance(&settings.distances),
-    )?;
-    let offsets = neighbourhood::angles(
-        prep.size_zyx,
-        &settings.distances,
-        neighbourhood::force_dim(settings),
-        true,
-    )?;
+    let (prep, offsets) = neighbourhood::prepare_with_angles(roi, "gldm", settings, true)?;
     let n = prep.n_levels();
     let c = &prep.compact;
     let lev: Vec<i64> = prep.levels.iter().map(|&g| g as i64).collect();

@@ -291,6 +291,19 @@ pub(crate) fn for_each_pair(p: &PreparedRoi, off: [i32; 3], mut f: impl FnMut(us
     }
 }
 
+/// [`prepare`] padded for the largest of `settings.distances`, and the [`angles`] those
+/// settings ask for (the GLCM, GLDM and NGTDM set-up).
+pub(crate) fn prepare_with_angles(
+    roi: &super::DiscretizedRoi,
+    class: &'static str,
+    settings: &super::TextureSettings,
+    bidirectional: bool,
+) -> Result<(PreparedRoi, Vec<[i32; 3]>), RadiomicsError> {
+    let prep = prepare(roi, class, max_distance(&settings.distances))?;
+    let offsets = angles(prep.size_zyx, &settings.distances, force_dim(settings), bidirectional)?;
+    Ok((prep, offsets))
+}
+
 /// The largest distance, for the padding of [`prepare`].
 pub(crate) fn max_distance(distances: &[usize]) -> usize {
     distances.iter().copied().max().unwrap_or(1).max(1)

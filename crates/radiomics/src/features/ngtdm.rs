@@ -38,17 +38,7 @@ pub struct Ngtdm {
 
 /// Builds the NGTDM as pyradiomics does (see the module documentation).
 pub fn ngtdm(roi: &DiscretizedRoi, settings: &TextureSettings) -> Result<Ngtdm, RadiomicsError> {
-    let prep = neighbourhood::prepare(
-        roi,
-        "ngtdm",
-        neighbourhood::max_distance(&settings.distances),
-    )?;
-    let offsets = neighbourhood::angles(
-        prep.size_zyx,
-        &settings.distances,
-        neighbourhood::force_dim(settings),
-        true,
-    )?;
+    let (prep, offsets) = neighbourhood::prepare_with_angles(roi, "ngtdm", settings, true)?;
     let nl = prep.n_levels();
     let c = &prep.compact;
     let lev: Vec<f64> = prep.levels.iter().map(|&g| g as f64).collect();
