@@ -94,7 +94,7 @@ pub fn encode_pyramid(img: &RgbImage, tile: u32) -> Vec<u8> {
         // Out-of-line values follow the IFD: BitsPerSample, TileOffsets, TileByteCounts.
         let extra_at = ifd_at as usize + ifd_len;
         let bps_at = extra_at as u32;
-        let offs_at = bps_at + 6 + (6 % 4 == 2) as u32 * 2; // keep 4-byte arrays word-aligned
+        let offs_at = bps_at + 8; // BitsPerSample is 3 SHORTs (6 bytes), padded to 8 so the LONG arrays stay word-aligned
         let counts_at = offs_at + 4 * offs.len() as u32;
         let many = offs.len() > 1;
         let mut e: Vec<(u16, u16, u32, u32)> = vec![
