@@ -445,14 +445,23 @@ struct Metrics {
     fit_seconds: f64,
 }
 
-fn table(a: &TableArgs) -> Result<()> {
-    let t = Table::read(&a.data)?;
-    let d = read_data(&t)?;
-    let (sides, split_csv) = assign_sides(a, &d, &t)?;
+/// The rows of a table on each side of its patient split (`--split` file, or made with the seed
+/// and then written to `OUT/split.csv`), each side checked non-empty.
+pub(super) struct SplitRows {
+    pub sides: Vec<Side>,
+    pub train: Vec<usize>,
+    pub val: Vec<usize>,
+    pub test: Vec<usize>,
+    /// The split file used or written.
+    pub split_file: String,
+}
+
+pub(super) fn split_rows(a: &TableArgs, d: &Data, t: &Table) -> Result<SplitRows> {
+    let (sides, split_csv) = assign_sides(a, d, t)?;
     let n = d.pids.len();
     let idx = |s: Side| -> Vec<usize> { (0..n).filter(|&r| sides[r] == s).collect() };
-    let (tr, va, te) = (idx(Side::Train), idx(Side::Val), idx(Side::Test));
-    for (s, rows) in [(Side::Train, &tr), (Side::Val, &va), (Side::Test, &te)] {
+    let (train, val, test) = (idx(Side::Train), idx(Side::Val), idx(Side::Test));
+    for (s, rows) in [(Side::Train, &train), (Side::Val, &val), (Side::Test, &test)] {
         if rows.is_empty() {
             bail!(
                 "{}: no {} patients; every split needs patients",
@@ -463,6 +472,23 @@ fn table(a: &TableArgs) -> Result<()> {
             );
         }
     }
+    let split_file = match (&a.split, &split_csv) {
+        (Some(p), _) => p.display().to_string(),
+        (None, Some(csv)) => {
+            let p = a.out.join("split.csv");
+            write_atomic(&p, csv.as_bytes())?;
+            p.display().to_string()
+        }
+        (None, None) => bail!("internal error: no split was read or made"),
+    };
+    Ok(SplitRows { sides, train, val, test, split_file })
+}
+
+fn table(a: &TableArgs) -> Result<()> {
+    let t = Table::read(&a.data)?;
+    let d = read_data(&t)?;
+    let SplitRows { sides, train: tr, val: va, test: te, split_file } = split_rows(a, &d, &t)?;
+    let n = d.pids.len();
     let (x, names, prep) = features(&t, &d, &sides)?;
     let pick = |rows: &[usize]| {
         (
@@ -474,16 +500,6 @@ fn table(a: &TableArgs) -> Result<()> {
     let (xtr, ttr, etr) = pick(&tr);
     let (xva, tva, eva) = pick(&va);
     let (xte, tte, ete) = pick(&te);
-
-    let split_file = match (&a.split, &split_csv) {
-        (Some(p), _) => p.display().to_string(),
-        (None, Some(csv)) => {
-            let p = a.out.join("split.csv");
-            write_atomic(&p, csv.as_bytes())?;
-            p.display().to_string()
-        }
-        (None, None) => bail!("internal error: no split was read or made"),
-    };
 
     let cfg = CoxnetConfig {
         l1_ratio: a.l1_ratio,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use serde::Serialize;
 
 use models::burn::module::Module;
@@ -21,7 +21,7 @@ use models::train::{
 };
 
 use super::output::{write_atomic, write_json};
-use super::survival::{Side, TableArgs, assign_sides, csv_field, features, read_data};
+use super::survival::{SplitRows, TableArgs, csv_field, features, read_data, split_rows};
 use super::table::Table;
 
 #[derive(Serialize)]
@@ -42,30 +42,10 @@ struct MlpMetrics {
 pub fn table(a: &TableArgs) -> Result<()> {
     let t = Table::read(&a.data)?;
     let d = read_data(&t)?;
-    let (sides, split_csv) = assign_sides(a, &d, &t)?;
+    let SplitRows { sides, train: tr, val: va, test: te, split_file } = split_rows(a, &d, &t)?;
     let n = d.pids.len();
-    let rows = |s: Side| -> Vec<usize> { (0..n).filter(|&r| sides[r] == s).collect() };
-    let (tr, va, te) = (rows(Side::Train), rows(Side::Val), rows(Side::Test));
-    for (s, r) in [(Side::Train, &tr), (Side::Val, &va), (Side::Test, &te)] {
-        if r.is_empty() {
-            bail!(
-                "{}: no {} patients; every split needs patients",
-                t.path,
-                s.name()
-            );
-        }
-    }
     let (x, names, _prep) = features(&t, &d, &sides)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let split_file = match (&a.split, &split_csv) {
-        (Some(p), _) => p.display().to_string(),
-        (None, Some(csv)) => {
-            let p = a.out.join("split.csv");
-            write_atomic(&p, csv.as_bytes())?;
-            p.display().to_string()
-        }
-        (None, None) => bail!("internal error: no split was read or made"),
-    };
     let item = |r: usize| SlideItem {
         slide_id: String::new(),
         patient_id: d.pids[r].clone(),
