@@ -325,6 +325,13 @@ fn bad_input_gives_one_line_errors() {
         ],
         &["no_val.csv", "no val patients"],
     );
+    // cox-mlp shares the split code and names the split file the same way.
+    expect_error(
+        &[
+            "survival", "table", "--data", &data, "--split", &s, "--model", "cox-mlp", "--out", &out,
+        ],
+        &["no_val.csv", "no val patients"],
+    );
     // Nothing was written by the failed runs.
     assert!(!Path::new(&out).join("metrics.json").exists());
     // Unknown model: clap usage error (exit 2).
