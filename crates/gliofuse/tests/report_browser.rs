@@ -6,8 +6,9 @@
 //! Chromium: `$GLIOFUSE_CHROMIUM`, else `chromium`, `chromium-browser`, `google-chrome` on PATH
 //! (Debian: `apt-get install chromium`; `.ci/run` installs it). Without it the test prints why
 //! it skips, except under `CI=true`, where a missing browser is a failure.
-//! `GLIOFUSE_SCREENSHOT=PATH` keeps a copy of the screenshot (docs/report.png is a crop of the
-//! same page, see README).
+//! `GLIOFUSE_SCREENSHOT=PATH` keeps a copy of the sample runs' screenshot. docs/report.png is
+//! the same screenshot (same flags and window size) of the full demo's report, see README.
+//! The `--quick` demo runs once per test binary and is shared by the two demo tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -228,6 +228,7 @@ pub fn run(a: Args) -> Result<()> {
         reader: super::slides::ReaderArg::Auto,
         threads: None,
     }))?;
+    ENCODER.write(&configs, a.quick)?;
     let encoder = write_encoder(&fresh(&a.out.join("encoder"))?, a.quick)?;
     super::slides::run(super::slides::Command::Embed(super::slides_embed::EmbedArgs {
         cohort: cohort_dir.clone(),
@@ -559,4 +560,40 @@ fn brain1_parity(dir: &Path) -> Result<(usize, f64)> {
         n += 1;
     }
     Ok((n, worst))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::survival::SurvivalModelConfig;
+    use models::train::{ExperimentConfig, VitModelConfig};
+
+    /// Every embedded configuration, full and quick, parses and passes its loader's checks (the
+    /// CLI test runs only the quick ones), and the grading and encoder inputs match the sizes
+    /// the demo generates.
+    #[test]
+    fn every_embedded_config_is_valid_full_and_quick() {
+        for quick in [false, true] {
+            let sizes = Sizes::new(quick);
+            for (name, c) in GRADING {
+                let cfg = ExperimentConfig::<VitModelConfig>::from_toml_str(c.text(quick), Path::new(c.file))
+                    .unwrap_or_else(|e| panic!("{name} (quick {quick}): {e}"));
+                assert_eq!(cfg.model.num_classes, 3, "{name}");
+                assert_eq!(cfg.model.image_size, sizes.roi_size, "{name}: the ViT sees the ROIs at their own size");
+            }
+            for (name, c, _) in SURVIVAL {
+                let cfg = ExperimentConfig::<SurvivalModelConfig>::from_toml_str(c.text(quick), Path::new(c.file))
+                    .unwrap_or_else(|e| panic!("{name} (quick {quick}): {e}"));
+                cfg.model.validate().unwrap_or_else(|e| panic!("{name} (quick {quick}): {e}"));
+            }
+            let enc = ExperimentConfig::<VitModelConfig>::from_toml_str(ENCODER.text(quick), Path::new(ENCODER.file))
+                .unwrap_or_else(|e| panic!("encoder (quick {quick}): {e}"));
+            assert!(enc.model.image_size as u32 <= sizes.patch_size, "the encoder does not upsample patches");
+            let params = radiomics::settings::Params::from_yaml_str(IDH.2.text(quick))
+                .unwrap_or_else(|e| panic!("IDH radiomics parameters (quick {quick}): {e}"));
+            radiomics::Extractor::new(params).unwrap_or_else(|e| panic!("IDH radiomics parameters (quick {quick}): {e}"));
+            let idh: toml::Table = toml::from_str(IDH.1.text(quick)).unwrap_or_else(|e| panic!("idh.toml (quick {quick}): {e}"));
+            assert_eq!(idh["radiomics"]["params"].as_str(), Some(IDH.2.file), "idh.toml names the parameter file written next to it");
+        }
+    }
 }
