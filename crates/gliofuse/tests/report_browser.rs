@@ -6,8 +6,9 @@
 //! Chromium: `$GLIOFUSE_CHROMIUM`, else `chromium`, `chromium-browser`, `google-chrome` on PATH
 //! (Debian: `apt-get install chromium`; `.ci/run` installs it). Without it the test prints why
 //! it skips, except under `CI=true`, where a missing browser is a failure.
-//! `GLIOFUSE_SCREENSHOT=PATH` keeps a copy of the screenshot (docs/report.png is a crop of the
-//! same page, see README).
+//! `GLIOFUSE_SCREENSHOT=PATH` keeps a copy of the sample runs' screenshot. docs/report.png is
+//! the same screenshot (same flags and window size) of the full demo's report, see README.
+//! The `--quick` demo runs once per test binary and is shared by the two demo tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -204,30 +205,99 @@ fn report_renders_in_chromium_with_every_section_and_no_broken_picture() {
     }
 }
 
+/// The output of one `gliofuse demo --quick` run, shared by the tests below (a few minutes on
+/// 2 cores, so it runs once per test binary): the temporary directory, OUT and stdout.
+fn quick_demo() -> &'static (tempfile::TempDir, PathBuf, String) {
+    static DEMO: std::sync::OnceLock<(tempfile::TempDir, PathBuf, String)> = std::sync::OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("demo");
+        let o = Command::new(env!("CARGO_BIN_EXE_gliofuse"))
+            .args(["demo", "--quick", "--out"])
+            .arg(&out)
+            .output()
+            .expect("run demo");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (dir, out, String::from_utf8_lossy(&o.stdout).into_owned())
+    })
+}
+
+/// The pipeline run directories of the demo: (name, kind in run.json, header of predictions.csv).
+const DEMO_RUNS: [(&str, &str, &str); 4] = [
+    ("grade-baseline", "grade-cv", "fold,patient,image,label,p2,p3,p4"),
+    ("survival-joint", "survival", "seed,split,patient,slide,time,event,risk"),
+    ("survival-crossattn", "survival", "seed,split,patient,slide,time,event,risk"),
+    ("idh", "idh", "fold,model,patient,label,prob"),
+];
+
+#[test]
+fn quick_demo_writes_a_run_directory_per_pipeline() {
+    let (_, out, _) = quick_demo();
+    let cohort = std::fs::read_to_string(out.join("cohort/patients.csv")).expect("patients.csv");
+    let patients = cohort.lines().count() - 1;
+    for (name, kind, header) in DEMO_RUNS {
+        let dir = out.join("runs").join(name);
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json")).expect("JSON");
+        assert_eq!(run["kind"], kind, "{name}");
+        assert!(run["config"].is_object(), "{name}: run.json has the resolved config");
+        assert!(run["command"].as_str().is_some_and(|c| c.contains("demo")), "{name}");
+        let pred = std::fs::read_to_string(dir.join("predictions.csv")).expect("predictions.csv");
+        let mut lines = pred.lines();
+        assert_eq!(lines.next(), Some(header), "{name}");
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert!(rows.len() >= 10, "{name}: {} prediction rows", rows.len());
+        // Every prediction is a probability or a finite risk.
+        let last: Vec<f64> = rows.iter().map(|r| r[r.len() - 1].parse::<f64>().expect("number")).collect();
+        assert!(last.iter().all(|v| v.is_finite()), "{name}");
+        if kind != "survival" {
+            assert!(last.iter().all(|v| (0.0..=1.0).contains(v)), "{name}");
+        }
+        // Patient-level splits: in grading, no patient in two folds.
+        if kind == "grade-cv" {
+            let mut fold_of = std::collections::BTreeMap::new();
+            for r in &rows {
+                assert_eq!(*fold_of.entry(r[1]).or_insert(r[0]), r[0], "patient {} in two folds", r[1]);
+            }
+            assert!(fold_of.len() <= patients);
+        }
+    }
+    // The pictures the report shows: Grad-CAM overlays and attention heat maps.
+    let pngs = |d: &Path| {
+        std::fs::read_dir(d)
+            .map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "png")).count())
+            .unwrap_or(0)
+    };
+    assert_eq!(pngs(&out.join("runs/grade-baseline/cams")), 4);
+    assert!(pngs(&out.join("runs/survival-crossattn/attention")) >= 1);
+    // The configs used, written for reruns with the plain subcommands.
+    for f in ["grade-baseline.toml", "survival-joint.toml", "survival-crossattn.toml", "idh.toml", "idh-params.yaml", "encoder.toml"] {
+        assert!(out.join("configs").join(f).is_file(), "configs/{f}");
+    }
+}
+
 #[test]
 fn quick_demo_ends_with_the_report_path_and_its_report_renders() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("demo");
-    let o = Command::new(env!("CARGO_BIN_EXE_gliofuse"))
-        .args(["demo", "--quick", "--out"])
-        .arg(&out)
-        .output()
-        .expect("run demo");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let (dir, out, stdout) = quick_demo();
     let page = out.join("report.html");
     assert_eq!(
         stdout.trim_end().lines().last(),
         Some(format!("Report: {}", page.display()).as_str()),
         "{stdout}"
     );
+    // The summary table names every step with its headline metric.
+    for step in ["grading: grade-baseline", "survival: survival-joint", "survival: survival-crossattn", "IDH: idh"] {
+        assert!(stdout.contains(step), "{step} missing from the summary: {stdout}");
+    }
     let html = std::fs::read_to_string(&page).expect("report.html");
     let ids = [
         "demo-steps",
         "demo-cohort",
-        "demo-mwu",
+        "grade-cv-1",
+        "survival-1",
+        "survival-2",
+        "idh-1",
         "radiomics-1",
-        "radiomics-2",
         "versions",
     ];
     for id in ids {
@@ -235,9 +305,13 @@ fn quick_demo_ends_with_the_report_path_and_its_report_renders() {
     }
     // brain1: all 107 features compared with pyradiomics 3.1.0's values.
     assert!(html.contains("All 107 feature values"));
+    // 4 Grad-CAM overlays and at least one attention heat map, inline.
+    assert!(html.matches("data:image/png;base64,").count() >= 5);
     let Some(chrome) = browser_or_skip() else { return };
     let profile = dir.path().join("profile");
-    std::fs::create_dir(&profile).expect("mkdir");
-    let found = problems(&dump_dom(&chrome, &profile, &page), &ids, false);
+    std::fs::create_dir_all(&profile).expect("mkdir");
+    let dom = dump_dom(&chrome, &profile, &page);
+    let found = problems(&dom, &ids, true);
     assert!(found.is_empty(), "{found:?}");
+    assert!(dom.matches("data-loaded=\"").count() >= 5, "every CAM and attention picture loads");
 }
