@@ -830,8 +830,10 @@ mod tests {
                 .all(|p| p.is_finite())
         );
         // the same matrix as both streams: trains, finite, and still separates the classes
+        // (16 samples = one batch per epoch: 100 steps at lr 1e-2)
         let m = FusionConfig {
-            epochs: 40,
+            epochs: 100,
+            lr: 1e-2,
             ..quick()
         }
         .fit(&[xs[0].clone(), xs[0].clone()], &y)
