@@ -743,7 +743,9 @@ mod tests {
         use rand::Rng;
         use rand_distr::{Distribution, StandardNormal};
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let y: Vec<u8> = (0..n).map(|_| u8::from(rng.random::<f64>() < 0.42)).collect();
+        let y: Vec<u8> = (0..n)
+            .map(|_| u8::from(rng.random::<f64>() < 0.42))
+            .collect();
         let streams = [20usize, 24]
             .iter()
             .map(|&d| {
@@ -782,7 +784,10 @@ mod tests {
             let auc = stats::roc::roc_auc(&t, &p).unwrap();
             assert!(auc > 0.72, "seed {seed}: held-out AUC {auc}");
             let pos = p.iter().filter(|&&v| v >= 0.5).count() as f64 / p.len() as f64;
-            assert!((0.15..0.85).contains(&pos), "seed {seed}: {pos} predicted mutant");
+            assert!(
+                (0.15..0.85).contains(&pos),
+                "seed {seed}: {pos} predicted mutant"
+            );
             // the codes still vary across samples (no collapse to constants)
             let codes = m.codes(&xt).unwrap();
             for j in 0..codes.n_cols() {

@@ -100,7 +100,11 @@ pub fn diff_loss(shared: &[Tensor<2>], specific: &[Tensor<2>], scale: DiffScale)
     }
     for s in 0..specific.len() {
         for t in s + 1..specific.len() {
-            terms.push(orthogonality_scaled(specific[s].clone(), specific[t].clone(), scale));
+            terms.push(orthogonality_scaled(
+                specific[s].clone(),
+                specific[t].clone(),
+                scale,
+            ));
         }
     }
     sum_or_zero(terms, shared.first())
@@ -246,11 +250,22 @@ mod tests {
         let want = 2.0 * 3.0 / (3.0 + 1e-6) * 1.0 / (1.0 + 1e-6);
         close(val(orthogonality(a3, b.clone())), want * want / 4.0);
         // L_diff over two streams: (a, b) + (a, b) + (b, b)
-        let total = val(diff_loss(&[a.clone(), a.clone()], &[b.clone(), b.clone()], DiffScale::Misa));
+        let total = val(diff_loss(
+            &[a.clone(), a.clone()],
+            &[b.clone(), b.clone()],
+            DiffScale::Misa,
+        ));
         close(total, 3.0 * eps);
         // batch scaling: Â^T B̂ / n = [[0, 1], [0, 0]] -> 1 / 4 per pair, D_misa / n^2
-        close(val(orthogonality_scaled(a.clone(), b.clone(), DiffScale::Batch)), eps / 4.0);
-        let total = val(diff_loss(&[a.clone(), a.clone()], &[b.clone(), b.clone()], DiffScale::Batch));
+        close(
+            val(orthogonality_scaled(a.clone(), b.clone(), DiffScale::Batch)),
+            eps / 4.0,
+        );
+        let total = val(diff_loss(
+            &[a.clone(), a.clone()],
+            &[b.clone(), b.clone()],
+            DiffScale::Batch,
+        ));
         close(total, 3.0 * eps / 4.0);
     }
 

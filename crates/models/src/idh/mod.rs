@@ -32,7 +32,7 @@ pub mod mlp;
 pub mod sanet;
 
 pub use error::{IdhError, Result};
-pub use losses::DiffScale;
 pub use fusion::{EncoderActivation, FittedFusion, FusionConfig, FusionEpoch};
+pub use losses::DiffScale;
 pub use mlp::{Activation, FittedMlp, MlpConfig};
 pub use sanet::{FittedSaNet, SaNetConfig, SaNetEpoch};
