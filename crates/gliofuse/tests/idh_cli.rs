@@ -1,6 +1,7 @@
 //! `gliofuse idh run` end to end on a small synthetic cohort with configs/idh/tiny.toml (the
 //! real Burn networks), then `idh predict` with the saved models, the feature cache on rerun,
-//! and bad input (too few patients of a class for the folds) exiting 2 with one line.
+//! and bad input (too few patients of a class for the folds; a missing modality, a mask without
+//! tumour, NaN voxels, one IDH class only) exiting 2 with one line.
 
 use std::path::Path;
 use std::process::Command;
@@ -100,4 +101,87 @@ fn idh_run_predict_and_cache() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("30-fold") && err.contains("use --folds"), "{err}");
     assert_eq!(std::fs::read(out.join("predictions.csv")).unwrap(), before);
+}
+
+/// Run `idh run` on `cohort` and expect exit 2 with one line on stderr containing every `want`,
+/// and no results written.
+fn expect_bad_input(cohort: &Path, out: &Path, want: &[&str]) {
+    let (rc, _, err) = gliofuse(&["idh", "run", "--cohort", cohort.to_str().unwrap(), "--config", &config(), "--out", out.to_str().unwrap(), "--folds", "2"]);
+    assert_eq!(rc, 2, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    for w in want {
+        assert!(err.contains(w), "missing `{w}` in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.join("results.json").exists() && !out.join("predictions.csv").exists());
+}
+
+/// The bad inputs, each on an otherwise valid cohort: a missing modality, a mask
+/// without tumour, NaN voxels, and one IDH class only (no fold can have both classes).
+/// Every one is exit 2 with one line naming the patient, modality or file and what to do.
+#[test]
+fn idh_run_bad_inputs_exit_2_with_one_line() {
+    use radiomics::image::PixelType;
+    let dir = tempfile::tempdir().unwrap();
+    let cohort = dir.path().join("cohort");
+    let (rc, _, err) = gliofuse(&[
+        "synth", "--out", cohort.to_str().unwrap(), "--patients", "12", "--seed", "5", "--roi-size", "64", "--max-rois", "1", "--slide-size", "0", "--genes", "0",
+        "--mri-size", "40,40,20", "--p-missing", "0", "--p-missing-modality", "0",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    let mri_csv = cohort.join("mri.csv");
+    let good_mri = std::fs::read_to_string(&mri_csv).unwrap();
+
+    // 1. A missing modality: SYN-0003's t2 cell is empty.
+    let edited: Vec<String> = good_mri
+        .lines()
+        .map(|l| {
+            if l.starts_with("SYN-0003,") {
+                let mut c: Vec<&str> = l.split(',').collect();
+                c[3] = "";
+                c.join(",")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&mri_csv, edited.join("\n") + "\n").unwrap();
+    expect_bad_input(&cohort, &dir.path().join("run1"), &["mri.csv", "patient SYN-0003", "modality `t2` is missing", "add the volume or remove the row"]);
+    std::fs::write(&mri_csv, &good_mri).unwrap();
+
+    // 2. A mask without tumour (all zero) for SYN-0004.
+    let mask = cohort.join("mri/SYN-0004/mask.nii.gz");
+    let saved = std::fs::read(&mask).unwrap();
+    let mut m = radiomics::io::read_image(&mask).unwrap();
+    m.data.iter_mut().for_each(|v| *v = 0.0);
+    radiomics::io::write_image(&mask, &m, PixelType::U8).unwrap();
+    expect_bad_input(&cohort, &dir.path().join("run2"), &["patient SYN-0004", "mask.nii.gz", "no tumour voxels", "give a mask that outlines the tumour"]);
+    std::fs::write(&mask, saved).unwrap();
+
+    // 3. NaN voxels in SYN-0005's FLAIR (a float32 volume).
+    let flair = cohort.join("mri/SYN-0005/flair.nii.gz");
+    let saved = std::fs::read(&flair).unwrap();
+    let mut f = radiomics::io::read_image(&flair).unwrap();
+    f.data[0] = f64::NAN;
+    f.data[7] = f64::NAN;
+    radiomics::io::write_image(&flair, &f, PixelType::F32).unwrap();
+    expect_bad_input(&cohort, &dir.path().join("run3"), &["patient SYN-0005, modality flair", "flair.nii.gz", "2 NaN", "fix or re-export the volume"]);
+    std::fs::write(&flair, saved).unwrap();
+
+    // 4. One IDH class only: every label wild-type, so no split can hold both classes.
+    let patients = cohort.join("patients.csv");
+    let text = std::fs::read_to_string(&patients).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let idh = header.split(',').position(|c| c == "idh").unwrap();
+    let mut rows = vec![header.to_string()];
+    for l in lines {
+        let mut c: Vec<&str> = l.split(',').collect();
+        if !c[idh].is_empty() {
+            c[idh] = "0";
+        }
+        rows.push(c.join(","));
+    }
+    std::fs::write(&patients, rows.join("\n") + "\n").unwrap();
+    expect_bad_input(&cohort, &dir.path().join("run4"), &["only 0 IDH-mutant patient(s)", "2-fold cross-validation", "add patients of that class"]);
 }

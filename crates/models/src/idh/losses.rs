@@ -53,9 +53,29 @@ pub fn sim_loss(shared: &[Tensor<2>]) -> Tensor<1> {
     }
 }
 
+/// How [`diff_loss`] scales MISA's `D` (`[fusion] diff_scale` in idh.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffScale {
+    /// `mean((Â^T B̂ / n)^2)`: the cross-products averaged over the batch, so every entry is in
+    /// [-1, 1] and the loss in [0, 1] whatever the batch size n and code width d.
+    #[default]
+    Batch,
+    /// MISA as coded (`mean((Â^T B̂)^2)`, a sum over the batch): grows with n^2 / d^2 for unit
+    /// rows, which is negligible at MISA's d = 128 but swamps L_task at the paper's d = 2.
+    Misa,
+}
+
 /// MISA's `D(A, B)`: centre over the batch, rows divided by their (detached) L2 norm + 1e-6,
 /// `mean((Â^T B̂)^2)`.
 pub fn orthogonality(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
+    orthogonality_scaled(a, b, DiffScale::Misa)
+}
+
+/// [`orthogonality`] with the cross-product matrix `Â^T B̂` divided by the batch size n when
+/// `scale` is [`DiffScale::Batch`] (the loss is then `D / n^2`).
+pub fn orthogonality_scaled(a: Tensor<2>, b: Tensor<2>, scale: DiffScale) -> Tensor<1> {
+    let n = a.dims()[0].max(1);
     let unit = |x: Tensor<2>| {
         let x = x.clone() - x.mean_dim(0);
         let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().detach();
@@ -63,19 +83,28 @@ pub fn orthogonality(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
     };
     let a = unit(a);
     let b = unit(b);
-    a.transpose().matmul(b).powi_scalar(2).mean()
+    let m = a.transpose().matmul(b);
+    let m = match scale {
+        DiffScale::Misa => m,
+        DiffScale::Batch => m.div_scalar(n as f64),
+    };
+    m.powi_scalar(2).mean()
 }
 
-/// L_diff: sum of [`orthogonality`] over (shared_s, specific_s) for each stream and over
+/// L_diff: sum of [`orthogonality_scaled`] over (shared_s, specific_s) for each stream and over
 /// (specific_s, specific_t) for each stream pair s < t.
-pub fn diff_loss(shared: &[Tensor<2>], specific: &[Tensor<2>]) -> Tensor<1> {
+pub fn diff_loss(shared: &[Tensor<2>], specific: &[Tensor<2>], scale: DiffScale) -> Tensor<1> {
     let mut terms = Vec::new();
     for (h, p) in shared.iter().zip(specific) {
-        terms.push(orthogonality(h.clone(), p.clone()));
+        terms.push(orthogonality_scaled(h.clone(), p.clone(), scale));
     }
     for s in 0..specific.len() {
         for t in s + 1..specific.len() {
-            terms.push(orthogonality(specific[s].clone(), specific[t].clone()));
+            terms.push(orthogonality_scaled(
+                specific[s].clone(),
+                specific[t].clone(),
+                scale,
+            ));
         }
     }
     sum_or_zero(terms, shared.first())
@@ -221,8 +250,23 @@ mod tests {
         let want = 2.0 * 3.0 / (3.0 + 1e-6) * 1.0 / (1.0 + 1e-6);
         close(val(orthogonality(a3, b.clone())), want * want / 4.0);
         // L_diff over two streams: (a, b) + (a, b) + (b, b)
-        let total = val(diff_loss(&[a.clone(), a.clone()], &[b.clone(), b.clone()]));
+        let total = val(diff_loss(
+            &[a.clone(), a.clone()],
+            &[b.clone(), b.clone()],
+            DiffScale::Misa,
+        ));
         close(total, 3.0 * eps);
+        // batch scaling: Â^T B̂ / n = [[0, 1], [0, 0]] -> 1 / 4 per pair, D_misa / n^2
+        close(
+            val(orthogonality_scaled(a.clone(), b.clone(), DiffScale::Batch)),
+            eps / 4.0,
+        );
+        let total = val(diff_loss(
+            &[a.clone(), a.clone()],
+            &[b.clone(), b.clone()],
+            DiffScale::Batch,
+        ));
+        close(total, 3.0 * eps / 4.0);
     }
 
     #[test]

@@ -33,5 +33,6 @@ pub mod sanet;
 
 pub use error::{IdhError, Result};
 pub use fusion::{EncoderActivation, FittedFusion, FusionConfig, FusionEpoch};
+pub use losses::DiffScale;
 pub use mlp::{Activation, FittedMlp, MlpConfig};
 pub use sanet::{FittedSaNet, SaNetConfig, SaNetEpoch};
