@@ -16,8 +16,9 @@ outside the ROI and that pyradiomics set all of them to initValue.
 Run by hand from the repository root (CI has no Python; about a minute):
     /work/venv-rad/bin/python tools/reference/pyradiomics_voxel.py
 Writes crates/radiomics/tests/fixtures/voxel/{brain1_crop_image.nrrd, brain1_crop_label.nrrd,
-voxel_reference.json}.
+voxel_reference.json.gz}.
 """
+import gzip
 import json
 import math
 import os
@@ -63,6 +64,26 @@ CONFIGS = {
         "voxelSetting": {"kernelRadius": 1, "voxelBatch": 20},
         "featureClass": {"glcm": [], "gldm": []},
     },
+    # The synthetic case: kernels with a single gray level (MCC 0), and a ROI whose second slice
+    # only partly covers the first, so that some kernels have no pair along the z angles while
+    # others do: pyradiomics' MCC then fails on a NaN matrix for the whole voxel batch (the map
+    # keeps initValue there).
+    "synthetic_r1_batch_all": {
+        "case": "synthetic",
+        "voxelSetting": {"kernelRadius": 1, "initValue": 7},
+        "featureClass": {"firstorder": [], "glcm": [], "glrlm": [], "glszm": [], "gldm": [], "ngtdm": []},
+    },
+    "synthetic_r1_batch_10": {
+        "case": "synthetic",
+        "setting": {"binWidth": 5},
+        "voxelSetting": {"kernelRadius": 1, "voxelBatch": 10},
+        "featureClass": {"glcm": []},
+    },
+    "synthetic_r2_unmasked": {
+        "case": "synthetic",
+        "voxelSetting": {"kernelRadius": 2, "maskedKernel": False},
+        "featureClass": {"firstorder": [], "glcm": [], "glszm": [], "ngtdm": []},
+    },
     "r1_filters": {
         "setting": {"binWidth": 10},
         "voxelSetting": {"kernelRadius": 1},
@@ -96,6 +117,26 @@ def write_case():
     return out
 
 
+def write_synthetic():
+    """A 12 x 10 x 4 volume of random gray values (seeded) with a flat 4 x 4 patch; the ROI is a
+    rectangle on slice 1 and a smaller one on slice 2 overlapping part of it."""
+    rng = numpy.random.default_rng(20261121)
+    a = rng.integers(0, 120, size=(4, 10, 12)).astype(numpy.int16)
+    a[1, 5:9, 7:11] = 60  # flat patch (one gray level) inside the ROI
+    m = numpy.zeros(a.shape, dtype=numpy.uint8)
+    m[1, 1:9, 1:11] = 1
+    m[2, 1:5, 1:6] = 1
+    out = []
+    for arr, name in ((a, "synthetic_image.nrrd"), (m, "synthetic_label.nrrd")):
+        im = sitk.GetImageFromArray(arr)
+        im.SetSpacing((0.8, 0.9, 2.5))
+        im.SetOrigin((-4.0, 2.0, 10.0))
+        path = os.path.join(OUT, name)
+        sitk.WriteImage(im, path, True)
+        out.append(path)
+    return out
+
+
 def num(v):
     # 10 significant digits (relative rounding <= 5e-11, far below the 1e-6 the tests ask for)
     # keep the fixture small.
@@ -105,6 +146,7 @@ def num(v):
 
 def main():
     image_path, mask_path = write_case()
+    cases = {"brain1_crop": (image_path, mask_path), "synthetic": write_synthetic()}
     mask = sitk.GetArrayFromImage(sitk.ReadImage(mask_path))
     fixture = {
         "versions": {
@@ -113,13 +155,14 @@ def main():
             "numpy": numpy.__version__,
             "python": platform.python_version(),
         },
-        "source": "brain1 (pyradiomics test data, BSD 3-Clause) cropped; see tools/reference/pyradiomics_voxel.py",
-        "image": os.path.basename(image_path),
-        "mask": os.path.basename(mask_path),
-        "roi_voxels": int(mask.sum()),
+        "source": "brain1 (pyradiomics test data, BSD 3-Clause) cropped, and a seeded synthetic volume; see tools/reference/pyradiomics_voxel.py",
         "configs": {},
     }
     for name, params in CONFIGS.items():
+        params = dict(params)
+        case = params.pop("case", "brain1_crop")
+        image_path, mask_path = cases[case]
+        mask = sitk.GetArrayFromImage(sitk.ReadImage(mask_path))
         text = yaml.safe_dump(params, sort_keys=False)
         ex = featureextractor.RadiomicsFeatureExtractor(params)
         t = time.perf_counter()
@@ -152,6 +195,9 @@ def main():
             assert numpy.all(out_vals == init), (name, k)
             maps[k] = [num(x) for x in arr.ravel()[roi_index]]
         fixture["configs"][name] = {
+            "image": os.path.basename(image_path),
+            "mask": os.path.basename(mask_path),
+            "roi_voxels": int(mask.sum()),
             "params": text,
             "geometry": geometry,
             "outside_voxels": int(outside.sum()),
@@ -161,10 +207,11 @@ def main():
             "maps": maps,
         }
         print(f"{name}: {len(maps)} maps, {dt:.2f} s")
-    path = os.path.join(OUT, "voxel_reference.json")
-    with open(path, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"))
-        f.write("\n")
+    # gzip: about 670 KB of JSON text, 4x smaller compressed (mtime 0: same input, same bytes).
+    path = os.path.join(OUT, "voxel_reference.json.gz")
+    text = json.dumps(fixture, separators=(",", ":")) + "\n"
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as f:
+        f.write(text.encode())
     print(path, os.path.getsize(path), "bytes")
 
 

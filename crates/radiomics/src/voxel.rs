@@ -18,10 +18,13 @@
 //!   zones never leave the kernel. Each class's features are the segment-based features of the
 //!   kernel, with pyradiomics' differences in voxel mode:
 //!   - glcm: `N_g` (Idmn, Idn) is the largest gray level of the whole ROI, not the kernel's; MCC
-//!     is 0 (not 1) when the kernel holds one gray level but the ROI more; and when a voxel of a
-//!     `voxelBatch` has an angle with no pair that another voxel of the batch has,
-//!     pyradiomics' eigenvalue call fails on the NaN matrix and the MCC map keeps `initValue`
-//!     for the whole batch (reproduced here, with the batches pyradiomics uses).
+//!     is 0 (not 1) when the kernel holds one gray level but the ROI more. pyradiomics deletes
+//!     an angle only when it has no pair in any kernel of the `voxelBatch` (default: all ROI
+//!     voxels); in a kernel where it has none but another kernel of the batch has some, the
+//!     angle's matrix is NaN: the features that average the angles with `nanmean` are not
+//!     affected, JointAverage (a plain mean) is NaN for that voxel, and MCC's eigenvalue call
+//!     fails on the NaN matrix, so the MCC map keeps `initValue` for the whole batch. All of
+//!     this is reproduced here, with pyradiomics' batches.
 //!   - the other classes' extra gray levels, run lengths and zone sizes are zeros that change
 //!     no value, so the kernel's segment-based values are pyradiomics' values.
 //! - Voxels outside the ROI hold `initValue` (default 0).
@@ -331,17 +334,29 @@ fn maps_of_image(
         values.extend(v);
         angles.extend(a);
     }
-    // pyradiomics' MCC failure per voxel batch (see the module documentation).
+    // pyradiomics' NaN angles per voxel batch (see the module documentation): an angle with
+    // no pair in this voxel's kernel but a pair in another kernel of the batch is not deleted
+    // but NaN. JointAverage (a plain mean over the angles) is then NaN, and MCC fails for the
+    // whole batch.
     let mut k0 = 0;
     for c in &classes {
         if c.class == "glcm" && glcm_angles.len() <= 128 {
-            if let Some(kmcc) = c.names.iter().position(|n| n == "MCC") {
-                let batch = if s.voxel_batch <= 0 { plan.voxels.len().max(1) } else { s.voxel_batch as usize };
-                for (b, group) in angles.chunks(batch).enumerate() {
-                    let union = group.iter().fold(0u128, |u, a| u | a.kept);
+            let kmcc = c.names.iter().position(|n| n == "MCC");
+            let kja = c.names.iter().position(|n| n == "JointAverage");
+            let batch = if s.voxel_batch <= 0 { plan.voxels.len().max(1) } else { s.voxel_batch as usize };
+            for (b, group) in angles.chunks(batch).enumerate() {
+                let union = group.iter().fold(0u128, |u, a| u | a.kept);
+                for (j, a) in group.iter().enumerate() {
+                    if let Some(k) = kja {
+                        if a.kept != union {
+                            values[(b * batch + j) * n_feat + k0 + k] = f64::NAN;
+                        }
+                    }
+                }
+                if let Some(k) = kmcc {
                     if group.iter().any(|a| a.nan || a.kept != union) {
                         for v in b * batch..b * batch + group.len() {
-                            values[v * n_feat + k0 + kmcc] = s.init_value;
+                            values[v * n_feat + k0 + k] = s.init_value;
                         }
                     }
                 }

@@ -1,6 +1,6 @@
 //! Voxel-based extraction against pyradiomics 3.1.0 (`execute(..., voxelBased=True)`): every map
-//! voxel of tests/fixtures/voxel/voxel_reference.json (made by tools/reference/pyradiomics_voxel.py
-//! on a crop of brain1) within 1e-6 relative, the maps' geometry, and initValue outside the ROI.
+//! voxel of tests/fixtures/voxel/voxel_reference.json.gz (made by tools/reference/pyradiomics_voxel.py
+//! on a crop of brain1 and a synthetic volume) within 1e-6 relative, the maps' geometry, and initValue outside the ROI.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,9 +13,6 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Fixture {
     versions: BTreeMap<String, String>,
-    image: String,
-    mask: String,
-    roi_voxels: usize,
     configs: BTreeMap<String, Config>,
 }
 
@@ -28,6 +25,9 @@ struct Geometry {
 
 #[derive(Deserialize)]
 struct Config {
+    image: String,
+    mask: String,
+    roi_voxels: usize,
     params: String,
     geometry: Geometry,
     outside_voxels: usize,
@@ -40,7 +40,10 @@ fn dir() -> PathBuf {
 }
 
 fn fixture() -> Fixture {
-    let text = std::fs::read_to_string(dir().join("voxel_reference.json")).expect("fixture");
+    use std::io::Read;
+    let raw = std::fs::read(dir().join("voxel_reference.json.gz")).expect("fixture");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&raw[..]).read_to_string(&mut text).expect("gzip");
     serde_json::from_str(&text).expect("fixture JSON")
 }
 
@@ -54,10 +57,10 @@ fn rel(a: f64, b: f64, scale: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-9 * scale).max(f64::MIN_POSITIVE)
 }
 
-fn run(cfg: &Config, f: &Fixture) -> BTreeMap<String, FeatureMap> {
+fn run(cfg: &Config) -> BTreeMap<String, FeatureMap> {
     let ex = Extractor::new(Params::from_yaml_str(&cfg.params).expect("params")).expect("extractor");
     let mut maps = BTreeMap::new();
-    voxel::execute_files(&ex, dir().join(&f.image), dir().join(&f.mask), &NoProgress, &mut |m| {
+    voxel::execute_files(&ex, dir().join(&cfg.image), dir().join(&cfg.mask), &NoProgress, &mut |m| {
         maps.insert(m.name.clone(), m);
         Ok(())
     })
@@ -73,11 +76,11 @@ fn every_map_voxel_matches_pyradiomics() {
     let mut worst: BTreeMap<String, (f64, String)> = BTreeMap::new();
     let mut failures = Vec::new();
     for (name, cfg) in &f.configs {
-        let maps = run(cfg, &f);
+        let maps = run(cfg);
         let want: Vec<&String> = cfg.maps.keys().collect();
         let got: Vec<&String> = maps.keys().collect();
         assert_eq!(got, want, "{name}: map names");
-        assert_eq!(cfg.roi_index.len(), f.roi_voxels);
+        assert_eq!(cfg.roi_index.len(), cfg.roi_voxels);
         let init = Params::from_yaml_str(&cfg.params).unwrap().settings.init_value;
         for (k, reference) in &cfg.maps {
             let m = &maps[k].image;
@@ -121,7 +124,7 @@ fn every_map_voxel_matches_pyradiomics() {
 fn maps_are_written_and_read_back_as_float64() {
     let f = fixture();
     let cfg = &f.configs["r2_masked"];
-    let maps = run(cfg, &f);
+    let maps = run(cfg);
     let tmp = tempfile::tempdir().unwrap();
     let m = &maps["original_glcm_Contrast"];
     for ext in ["nrrd", "nii.gz"] {
