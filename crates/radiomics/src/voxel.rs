@@ -344,6 +344,7 @@ fn maps_of_image(
             let kmcc = c.names.iter().position(|n| n == "MCC");
             let kja = c.names.iter().position(|n| n == "JointAverage");
             let batch = if s.voxel_batch <= 0 { plan.voxels.len().max(1) } else { s.voxel_batch as usize };
+            let mut mcc_failed = 0usize;
             for (b, group) in angles.chunks(batch).enumerate() {
                 let union = group.iter().fold(0u128, |u, a| u | a.kept);
                 for (j, a) in group.iter().enumerate() {
@@ -358,8 +359,18 @@ fn maps_of_image(
                         for v in b * batch..b * batch + group.len() {
                             values[v * n_feat + k0 + k] = s.init_value;
                         }
+                        mcc_failed += group.len();
                     }
                 }
+            }
+            if mcc_failed > 0 {
+                summary.warnings.push(format!(
+                    "{}_glcm_MCC: {mcc_failed} of {} ROI voxels keep initValue, as in pyradiomics (a kernel without \
+                     a neighbour pair along an angle that other kernels of its voxelBatch have makes pyradiomics' \
+                     eigenvalue computation fail for the whole batch; voxelBatch 1 avoids it)",
+                    d.name,
+                    plan.voxels.len()
+                ));
             }
         }
         k0 += c.names.len();
