@@ -21,6 +21,7 @@ pub mod numeric;
 pub mod preprocess;
 pub mod roi;
 pub mod settings;
+pub mod voxel;
 
 pub use error::RadiomicsError;
 pub use extractor::{Extraction, Extractor};

@@ -8,6 +8,7 @@ pub mod grade;
 pub mod idh;
 pub mod output;
 pub mod radiomics;
+pub mod radiomics_voxel;
 pub mod report;
 pub mod survival;
 pub mod survival_mlp;

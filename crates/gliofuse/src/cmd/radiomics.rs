@@ -5,6 +5,8 @@
 //! - `gliofuse radiomics batch cases.csv --out features.csv [--jobs N] [--shard k/n]`
 //!   (`Image`, `Mask` columns, optional `Label`; other columns are carried to the output)
 //! - `gliofuse radiomics merge shard1.csv shard2.csv ... --out features.csv`
+//! - `gliofuse radiomics IMAGE MASK --voxel --out DIR [--format nrrd|nifti]`: feature maps
+//!   (pyradiomics' voxel-based mode; see `radiomics_voxel.rs`)
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,8 @@ pub struct Args {
     pub mask: Option<PathBuf>,
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub voxel: super::radiomics_voxel::VoxelArgs,
 }
 
 #[derive(ClapArgs, Debug, Clone)]
@@ -36,12 +40,13 @@ pub struct Common {
     /// pyradiomics parameter file (YAML or JSON). Default: pyradiomics' default extractor.
     #[arg(long, short = 'p')]
     pub param: Option<PathBuf>,
-    /// Output file (written atomically). Default: standard output.
+    /// Output file (written atomically). Default: standard output. With --voxel: the folder
+    /// the feature maps are written to.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Csv)]
-    pub format: Format,
+    /// Output format: csv (default) or json; with --voxel, nrrd (default) or nifti (.nii.gz).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
     /// Label value of the ROI in the mask (overrides the parameter file).
     #[arg(long, short = 'l')]
     pub label: Option<i64>,
@@ -51,6 +56,20 @@ pub struct Common {
 pub enum Format {
     Csv,
     Json,
+    /// Feature maps as NRRD (with --voxel).
+    Nrrd,
+    /// Feature maps as gzipped NIfTI (with --voxel).
+    Nifti,
+}
+
+/// The table format of a segment-based extraction.
+fn table_format(f: Option<Format>) -> Result<Format> {
+    match f.unwrap_or(Format::Csv) {
+        Format::Nrrd | Format::Nifti => {
+            bail!("--format nrrd/nifti writes feature maps: add --voxel (and --out DIR), or use --format csv/json")
+        }
+        t => Ok(t),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,6 +112,9 @@ pub fn run(args: Args) -> Result<()> {
         None => {
             let image = args.image.ok_or_else(|| anyhow!("missing IMAGE"))?;
             let mask = args.mask.ok_or_else(|| anyhow!("missing MASK"))?;
+            if args.voxel.voxel {
+                return super::radiomics_voxel::run(&image, &mask, &args.common, &args.voxel);
+            }
             single(&image, &mask, &args.common)
         }
     }
@@ -129,6 +151,7 @@ struct Row {
 }
 
 fn single(image: &Path, mask: &Path, common: &Common) -> Result<()> {
+    table_format(common.format)?;
     let ex = extractor(common)?;
     let res = extract(&ex, image, mask)?;
     for w in &res.warnings {
@@ -142,8 +165,8 @@ fn single(image: &Path, mask: &Path, common: &Common) -> Result<()> {
         result: Some(res),
         error: None,
     };
-    let bytes = match common.format {
-        Format::Csv => to_csv(&[row], false)?,
+    let bytes = match table_format(common.format)? {
+        Format::Csv | Format::Nrrd | Format::Nifti => to_csv(&[row], false)?,
         Format::Json => {
             let mut s =
                 serde_json::to_string_pretty(&row_json(&row)).context("serialising JSON")?;
@@ -268,6 +291,7 @@ fn batch(args: BatchArgs) -> Result<()> {
         .out
         .clone()
         .ok_or_else(|| anyhow!("batch needs --out FILE"))?;
+    table_format(args.common.format)?;
     let ex = extractor(&args.common)?;
     let cases_path = &args.cases;
     let mut rdr = csv::Reader::from_path(cases_path)
@@ -387,8 +411,8 @@ fn batch(args: BatchArgs) -> Result<()> {
         }
     }
     let failed = rows.iter().filter(|r| r.error.is_some()).count();
-    let bytes = match args.common.format {
-        Format::Csv => to_csv(&rows, failed > 0)?,
+    let bytes = match table_format(args.common.format)? {
+        Format::Csv | Format::Nrrd | Format::Nifti => to_csv(&rows, failed > 0)?,
         Format::Json => {
             let v: Vec<serde_json::Value> = rows.iter().map(row_json).collect();
             let mut s = serde_json::to_string_pretty(&v).context("serialising JSON")?;
