@@ -15,6 +15,7 @@
 //!   cross-attention, unimodal controls).
 //! * [`device`]: `cpu | gpu[:N]` selection.
 
+pub mod alloc;
 pub mod device;
 pub mod error;
 pub mod grad_cam;
