@@ -211,6 +211,28 @@ fn micro(device: &Device, batch: usize, image: usize) {
         time(&|| first(gelu(h.clone())))
     );
     println!(
+        "  gelu (models::gelu)     : {:.3}",
+        time(&|| first(models::gelu::gelu(h.clone())))
+    );
+    // training: forward + backward of the activation alone
+    let ad = device.clone().autodiff();
+    let ha = Tensor::<3>::from_data(h.clone().into_data(), &ad);
+    let fb = |f: &dyn Fn(Tensor<3>) -> Tensor<3>| {
+        let x = ha.clone().require_grad();
+        let g = f(x.clone()).sum().backward();
+        x.grad(&g)
+            .map(|t| t.slice([0..1, 0..1, 0..1]).into_scalar::<f32>())
+            .unwrap_or(f32::NAN)
+    };
+    println!(
+        "  gelu fwd+bwd, Burn      : {:.3}",
+        time(&|| fb(&|x| gelu(x)))
+    );
+    println!(
+        "  gelu fwd+bwd, models    : {:.3}",
+        time(&|| fb(&|x| models::gelu::gelu(x)))
+    );
+    println!(
         "  gelu (tanh approx)      : {:.3}",
         time(&|| first(burn::tensor::activation::gelu_approximate(h.clone())))
     );

@@ -18,6 +18,7 @@
 pub mod alloc;
 pub mod device;
 pub mod error;
+pub mod gelu;
 pub mod grad_cam;
 pub mod hf_vit;
 pub mod idh;

@@ -22,7 +22,6 @@ use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
-use burn::tensor::activation::gelu;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use rand::SeedableRng;
@@ -31,6 +30,7 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModelError;
+use crate::gelu::gelu;
 
 /// Hyper-parameters of a [`Vit`]. Defaults are ViT-Tiny/16 at 224 px with 3 outputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,7 +232,7 @@ impl Attention {
     }
 }
 
-/// Position-wise MLP: Linear -> exact GELU -> Linear.
+/// Position-wise MLP: Linear -> exact GELU ([`crate::gelu::gelu`]) -> Linear.
 #[derive(Module, Debug)]
 pub struct Mlp {
     pub fc1: Linear,
