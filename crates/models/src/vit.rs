@@ -22,6 +22,7 @@ use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
+use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use rand::SeedableRng;
@@ -224,10 +225,23 @@ impl Attention {
         let [b, n, d] = x.dims();
         let h = self.heads;
         let split = |t: Tensor<3>| t.reshape([b, n, h, d / h]).swap_dims(1, 2); // [b, h, n, d_h]
+        let tracked = x.is_tracked();
         let q = split(self.query.forward(x.clone()));
         let k = split(self.key.forward(x.clone()));
         let v = split(self.value.forward(x));
-        let ctx = attention(q, k, v, None, None, AttentionModuleOptions::default());
+        let ctx = if tracked {
+            // Under autodiff Burn 0.22 records `attention` as its generic fallback, whose
+            // softmax differentiates through the row maximum and two clamps (a scatter and
+            // extra full-size passes in the backward). Written out, the maximum is a detached
+            // shift (`activation::softmax`) and the 1/sqrt(d_h) scale multiplies q (n x d_h)
+            // instead of the scores (n x n): the same function with fewer and smaller ops.
+            let scale = 1.0 / ((d / h) as f64).sqrt();
+            let scores = q.mul_scalar(scale).matmul(k.swap_dims(2, 3)); // [b, h, n, n]
+            softmax(scores, 3).matmul(v)
+        } else {
+            // without autodiff Flex runs its fused attention kernel
+            attention(q, k, v, None, None, AttentionModuleOptions::default())
+        };
         self.proj.forward(ctx.swap_dims(1, 2).reshape([b, n, d]))
     }
 }
