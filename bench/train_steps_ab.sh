@@ -8,7 +8,8 @@
 #
 # BINARY is a built bench executable (cargo bench -p models -p gliofuse -p cohort --bench
 # vit_step --no-run prints its path); keep copies of older builds to compare before/after.
-# PYTHON defaults to /work/venv-torch/bin/python (torch 2.15 CPU).
+# PYTHON defaults to /work/venv-torch/bin/python (torch 2.15 CPU); THREADS (default "1 2")
+# chooses the thread counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_bench=$1; repeats=$2; steps=$3; shift 3
@@ -19,7 +20,7 @@ case $which_bench in
   *) echo "first argument: vit or survival" >&2; exit 2 ;;
 esac
 out=$(mktemp)
-for threads in 1 2; do
+for threads in ${THREADS:-1 2}; do
   for r in $(seq "$repeats"); do
     for spec in "$@"; do
       label=${spec%%=*}; bin=${spec#*=}
