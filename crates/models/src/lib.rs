@@ -22,6 +22,7 @@ pub mod gelu;
 pub mod grad_cam;
 pub mod hf_vit;
 pub mod idh;
+pub mod linear;
 pub mod params;
 pub mod survival;
 

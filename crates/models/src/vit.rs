@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ModelError;
 use crate::gelu::gelu;
+use crate::linear::linear_rows;
 
 /// Hyper-parameters of a [`Vit`]. Defaults are ViT-Tiny/16 at 224 px with 3 outputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,9 +227,9 @@ impl Attention {
         let h = self.heads;
         let split = |t: Tensor<3>| t.reshape([b, n, h, d / h]).swap_dims(1, 2); // [b, h, n, d_h]
         let tracked = x.is_tracked();
-        let q = split(self.query.forward(x.clone()));
-        let k = split(self.key.forward(x.clone()));
-        let v = split(self.value.forward(x));
+        let q = split(linear_rows(&self.query, x.clone()));
+        let k = split(linear_rows(&self.key, x.clone()));
+        let v = split(linear_rows(&self.value, x));
         let ctx = if tracked {
             // Under autodiff Burn 0.22 records `attention` as its generic fallback, whose
             // softmax differentiates through the row maximum and two clamps (a scatter and
@@ -242,7 +243,7 @@ impl Attention {
             // without autodiff Flex runs its fused attention kernel
             attention(q, k, v, None, None, AttentionModuleOptions::default())
         };
-        self.proj.forward(ctx.swap_dims(1, 2).reshape([b, n, d]))
+        linear_rows(&self.proj, ctx.swap_dims(1, 2).reshape([b, n, d]))
     }
 }
 
@@ -255,7 +256,7 @@ pub struct Mlp {
 
 impl Mlp {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.fc2.forward(gelu(self.fc1.forward(x)))
+        linear_rows(&self.fc2, gelu(linear_rows(&self.fc1, x)))
     }
 }
 
