@@ -74,23 +74,34 @@ def main():
     model = Model(a.genes, a.dim)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=1e-5, eps=1e-8)
-    times, losses = [], []
+    times, losses, cpu, fwd, bwd, optt = [], [], [], [], [], []
     for i in range(a.steps + 1):
         t0 = time.perf_counter()
+        c0 = time.process_time()  # CPU time of all threads
         x = torch.from_numpy(np.stack(bags))
         r = torch.from_numpy(np.stack(rna))
         loss = cox_breslow(model(x, r), time_, event)
         opt.zero_grad()
+        t1 = time.perf_counter()
         loss.backward()
+        t2 = time.perf_counter()
         opt.step()
+        t3 = time.perf_counter()
         l = loss.item()
         dt = time.perf_counter() - t0
         if i > 0:
             times.append(dt)
+            cpu.append(time.process_time() - c0)
+            fwd.append(t1 - t0)
+            bwd.append(t2 - t1)
+            optt.append(t3 - t2)
             losses.append(l)
     print(json.dumps({"tool": f"torch-{torch.__version__}", "threads": a.threads, "batch": a.batch, "bag": a.bag,
                       "dim": a.dim, "genes": a.genes, "steps": a.steps, "step_s": times,
-                      "median_step_s": statistics.median(times), "losses": losses}))
+                      "median_step_s": statistics.median(times),
+                      "median_step_cpu_s": statistics.median(cpu),
+                      "forward_s": statistics.median(fwd), "backward_s": statistics.median(bwd),
+                      "optimizer_s": statistics.median(optt), "losses": losses}))
 
 
 if __name__ == "__main__":

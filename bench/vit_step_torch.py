@@ -65,9 +65,10 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
     x = torch.randn(a.batch, 3, a.image, a.image)
     y = torch.arange(a.batch) % 3
-    train, losses, fwd, bwd, optt = [], [], [], [], []
+    train, losses, fwd, bwd, optt, cpu = [], [], [], [], [], []
     for i in range(a.steps + 1):
         t = time.perf_counter()
+        c = time.process_time()  # CPU time of all threads
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         l = loss.item()
@@ -77,6 +78,7 @@ def main():
         opt.step()
         if i > 0:
             train.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             fwd.append(t1 - t)
             bwd.append(t2 - t1)
             optt.append(time.perf_counter() - t2)
@@ -92,7 +94,8 @@ def main():
     print(json.dumps({
         "framework": f"torch-{torch.__version__}", "threads": a.threads, "image": a.image, "batch": a.batch,
         "params": sum(p.numel() for p in model.parameters()), "steps": a.steps,
-        "train_step_median_s": round(statistics.median(train), 4), "infer_median_s": round(statistics.median(infer), 4),
+        "train_step_median_s": round(statistics.median(train), 4),
+        "train_step_cpu_median_s": round(statistics.median(cpu), 4), "infer_median_s": round(statistics.median(infer), 4),
         "train_forward_s": round(statistics.median(fwd), 4), "train_backward_s": round(statistics.median(bwd), 4),
         "train_optimizer_s": round(statistics.median(optt), 4),
         "train_steps_s": [round(t, 4) for t in train], "infer_s": [round(t, 4) for t in infer], "last_loss": round(losses[-1], 4),

@@ -27,7 +27,30 @@ fn arg(args: &[String], name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// CPU time of this process, all threads, in seconds: the sum of the first field of
+/// /proc/self/task/*/schedstat (nanoseconds on CPU; Linux). NaN where that is not available.
+/// Steadier than wall time on a shared, loaded machine.
+fn cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let mut ns = 0u64;
+    for e in dir.flatten() {
+        if let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) {
+            ns += s
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    ns as f64 * 1e-9
+}
+
 fn main() {
+    // as the gliofuse binary does (models::alloc); BENCH_DEFAULT_MALLOC=1 measures without it
+    let malloc_kept =
+        std::env::var_os("BENCH_DEFAULT_MALLOC").is_none() && models::alloc::keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     let steps = arg(&args, "--steps", 10);
     let batch = arg(&args, "--batch", 128);
@@ -72,29 +95,44 @@ fn main() {
         .with_epsilon(1e-8)
         .init();
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut losses = Vec::new();
+    let (mut fwd, mut bwd, mut opt) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..=steps {
         let t = Instant::now();
+        let c = cpu_seconds();
         let loss = objective
             .batch_loss(&model, items.clone(), &mut rng, &device)
             .expect("loss");
+        let l: f32 = loss.clone().into_scalar(); // Flex is eager: the forward is done here
+        let t1 = Instant::now();
         let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let t2 = Instant::now();
         model = optim.step(1e-4, model, grads);
-        let l: f32 = loss.into_scalar();
         let dt = t.elapsed().as_secs_f64();
         if i > 0 {
+            fwd.push((t1 - t).as_secs_f64());
+            bwd.push((t2 - t1).as_secs_f64());
+            opt.push(t2.elapsed().as_secs_f64());
             times.push(dt);
+            cpu.push(cpu_seconds() - c);
             losses.push(l);
         }
     }
-    let mut s = times.clone();
-    s.sort_by(f64::total_cmp);
-    let median = if s.len() % 2 == 1 {
-        s[s.len() / 2]
-    } else {
-        0.5 * (s[s.len() / 2 - 1] + s[s.len() / 2])
+    let median_of = |v: &[f64]| {
+        let mut s = v.to_vec();
+        s.sort_by(f64::total_cmp);
+        if s.len() % 2 == 1 {
+            s[s.len() / 2]
+        } else {
+            0.5 * (s[s.len() / 2 - 1] + s[s.len() / 2])
+        }
     };
+    let median = median_of(&times);
+    let median_cpu = median_of(&cpu);
+    let (mf, mb, mo) = (median_of(&fwd), median_of(&bwd), median_of(&opt));
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
     println!(
-        "{{\"tool\":\"burn-flex\",\"batch\":{batch},\"bag\":{bag},\"dim\":{dim},\"genes\":{genes},\"steps\":{steps},\"step_s\":{times:?},\"median_step_s\":{median},\"losses\":{losses:?}}}"
+        "{{\"tool\":\"burn-flex\",\"batch\":{batch},\"bag\":{bag},\"dim\":{dim},\"genes\":{genes},\"steps\":{steps},\"step_s\":{times:?},\"median_step_s\":{median},\"median_step_cpu_s\":{median_cpu},\"forward_s\":{mf:.4},\"backward_s\":{mb:.4},\"optimizer_s\":{mo:.4},\"threads\":\"{threads}\",\"malloc_kept\":{malloc_kept},\"losses\":{losses:?}}}"
     );
 }

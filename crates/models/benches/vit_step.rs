@@ -31,7 +31,30 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// CPU time of this process, all threads, in seconds: the sum of the first field of
+/// /proc/self/task/*/schedstat (nanoseconds on CPU; Linux). NaN where that is not available.
+/// Steadier than wall time on a shared, loaded machine.
+fn cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let mut ns = 0u64;
+    for e in dir.flatten() {
+        if let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) {
+            ns += s
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    ns as f64 * 1e-9
+}
+
 fn main() {
+    // as the gliofuse binary does (models::alloc); BENCH_DEFAULT_MALLOC=1 measures without it
+    let malloc_kept =
+        std::env::var_os("BENCH_DEFAULT_MALLOC").is_none() && models::alloc::keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     let steps: usize = arg(&args, "--steps", "10").parse().unwrap_or(10);
     let image: usize = arg(&args, "--image", "224").parse().unwrap_or(224);
@@ -72,10 +95,12 @@ fn main() {
     let y = Tensor::<1, Int>::from_ints(labels.as_slice(), &device);
 
     let mut train = Vec::new();
+    let mut train_cpu = Vec::new();
     let (mut fwd, mut bwd, mut opt) = (Vec::new(), Vec::new(), Vec::new());
     let mut losses = Vec::new();
     for i in 0..=steps {
         let t = Instant::now();
+        let c = cpu_seconds();
         let loss = ce.forward(model.forward(x.clone()), y.clone());
         let l: f32 = loss.clone().into_scalar(); // forces the forward (Flex is eager anyway)
         let t1 = Instant::now();
@@ -85,6 +110,7 @@ fn main() {
         let dt = t.elapsed().as_secs_f64();
         if i > 0 {
             train.push(dt); // step 0 is warm-up
+            train_cpu.push(cpu_seconds() - c);
             fwd.push((t1 - t).as_secs_f64());
             bwd.push((t2 - t1).as_secs_f64());
             opt.push(t2.elapsed().as_secs_f64());
@@ -138,6 +164,8 @@ fn main() {
         t_ln.push(l);
     }
     let (mt, mi) = (median(&mut train.clone()), median(&mut infer.clone()));
+    let mtc = median(&mut train_cpu);
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
     let (mf, mb, mo) = (median(&mut fwd), median(&mut bwd), median(&mut opt));
     let (ma, mm, ml, me) = (
         median(&mut t_attn),
@@ -146,7 +174,7 @@ fn main() {
         median(&mut t_embed),
     );
     println!(
-        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"params\":{},\"steps\":{steps},\"train_step_median_s\":{mt:.4},\"infer_median_s\":{mi:.4},\"train_forward_s\":{mf:.4},\"train_backward_s\":{mb:.4},\"train_optimizer_s\":{mo:.4},\"infer_attention_s\":{ma:.4},\"infer_mlp_s\":{mm:.4},\"infer_layernorm1_s\":{ml:.4},\"infer_embed_s\":{me:.4},\"train_steps_s\":{train:?},\"infer_s\":{infer:?},\"last_loss\":{:.4}}}",
+        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"params\":{},\"steps\":{steps},\"threads\":\"{threads}\",\"malloc_kept\":{malloc_kept},\"train_step_median_s\":{mt:.4},\"train_step_cpu_median_s\":{mtc:.4},\"infer_median_s\":{mi:.4},\"train_forward_s\":{mf:.4},\"train_backward_s\":{mb:.4},\"train_optimizer_s\":{mo:.4},\"infer_attention_s\":{ma:.4},\"infer_mlp_s\":{mm:.4},\"infer_layernorm1_s\":{ml:.4},\"infer_embed_s\":{me:.4},\"train_steps_s\":{train:?},\"infer_s\":{infer:?},\"last_loss\":{:.4}}}",
         model.num_params(),
         losses.last().copied().unwrap_or(f32::NAN)
     );
@@ -181,6 +209,28 @@ fn micro(device: &Device, batch: usize, image: usize) {
     println!(
         "  gelu (erf) [{batch},{n},768]: {:.3}",
         time(&|| first(gelu(h.clone())))
+    );
+    println!(
+        "  gelu (models::gelu)     : {:.3}",
+        time(&|| first(models::gelu::gelu(h.clone())))
+    );
+    // training: forward + backward of the activation alone
+    let ad = device.clone().autodiff();
+    let ha = Tensor::<3>::from_data(h.clone().into_data(), &ad);
+    let fb = |f: &dyn Fn(Tensor<3>) -> Tensor<3>| {
+        let x = ha.clone().require_grad();
+        let g = f(x.clone()).sum().backward();
+        x.grad(&g)
+            .map(|t| t.slice([0..1, 0..1, 0..1]).into_scalar::<f32>())
+            .unwrap_or(f32::NAN)
+    };
+    println!(
+        "  gelu fwd+bwd, Burn      : {:.3}",
+        time(&|| fb(&|x| gelu(x)))
+    );
+    println!(
+        "  gelu fwd+bwd, models    : {:.3}",
+        time(&|| fb(&|x| models::gelu::gelu(x)))
     );
     println!(
         "  gelu (tanh approx)      : {:.3}",

@@ -15,11 +15,14 @@
 //!   cross-attention, unimodal controls).
 //! * [`device`]: `cpu | gpu[:N]` selection.
 
+pub mod alloc;
 pub mod device;
 pub mod error;
+pub mod gelu;
 pub mod grad_cam;
 pub mod hf_vit;
 pub mod idh;
+pub mod linear;
 pub mod params;
 pub mod survival;
 

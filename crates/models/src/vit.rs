@@ -22,7 +22,7 @@ use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
-use burn::tensor::activation::gelu;
+use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use rand::SeedableRng;
@@ -31,6 +31,8 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModelError;
+use crate::gelu::gelu;
+use crate::linear::linear_rows;
 
 /// Hyper-parameters of a [`Vit`]. Defaults are ViT-Tiny/16 at 224 px with 3 outputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -224,15 +226,28 @@ impl Attention {
         let [b, n, d] = x.dims();
         let h = self.heads;
         let split = |t: Tensor<3>| t.reshape([b, n, h, d / h]).swap_dims(1, 2); // [b, h, n, d_h]
-        let q = split(self.query.forward(x.clone()));
-        let k = split(self.key.forward(x.clone()));
-        let v = split(self.value.forward(x));
-        let ctx = attention(q, k, v, None, None, AttentionModuleOptions::default());
-        self.proj.forward(ctx.swap_dims(1, 2).reshape([b, n, d]))
+        let tracked = x.is_tracked();
+        let q = split(linear_rows(&self.query, x.clone()));
+        let k = split(linear_rows(&self.key, x.clone()));
+        let v = split(linear_rows(&self.value, x));
+        let ctx = if tracked {
+            // Under autodiff Burn 0.22 records `attention` as its generic fallback, whose
+            // softmax differentiates through the row maximum and two clamps (a scatter and
+            // extra full-size passes in the backward). Written out, the maximum is a detached
+            // shift (`activation::softmax`) and the 1/sqrt(d_h) scale multiplies q (n x d_h)
+            // instead of the scores (n x n): the same function with fewer and smaller ops.
+            let scale = 1.0 / ((d / h) as f64).sqrt();
+            let scores = q.mul_scalar(scale).matmul(k.swap_dims(2, 3)); // [b, h, n, n]
+            softmax(scores, 3).matmul(v)
+        } else {
+            // without autodiff Flex runs its fused attention kernel
+            attention(q, k, v, None, None, AttentionModuleOptions::default())
+        };
+        linear_rows(&self.proj, ctx.swap_dims(1, 2).reshape([b, n, d]))
     }
 }
 
-/// Position-wise MLP: Linear -> exact GELU -> Linear.
+/// Position-wise MLP: Linear -> exact GELU ([`crate::gelu::gelu`]) -> Linear.
 #[derive(Module, Debug)]
 pub struct Mlp {
     pub fc1: Linear,
@@ -241,7 +256,7 @@ pub struct Mlp {
 
 impl Mlp {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.fc2.forward(gelu(self.fc1.forward(x)))
+        linear_rows(&self.fc2, gelu(linear_rows(&self.fc1, x)))
     }
 }
 

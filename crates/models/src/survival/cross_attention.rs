@@ -28,6 +28,8 @@ use burn::tensor::activation::softmax;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::linear::linear_rows;
+
 use super::layers::{BagBatch, RnaMlp, dropout, linear, mask_logits};
 use super::model::SurvivalOutput;
 
@@ -120,7 +122,7 @@ impl TanhAttention {
     /// Bag `[B, K, D]`, mask `[B, K]`, query input `[B, Q]` → pooled `[B, D]` and weights `[B, 1, K]`.
     pub fn forward(&self, x: Tensor<3>, mask: Tensor<2>, u: Tensor<2>) -> (Tensor<2>, Tensor<3>) {
         let q = self.query.forward(u).unsqueeze_dim::<3>(2); // [B, D, 1]
-        let k = self.key.forward(x.clone()).tanh(); // [B, K, D]
+        let k = linear_rows(&self.key, x.clone()).tanh(); // [B, K, D]
         let logits = k.matmul(q).squeeze_dim::<2>(2); // [B, K]
         let a = softmax(mask_logits(logits, mask), 1).unsqueeze_dim::<3>(1); // [B, 1, K]
         let pooled = a.clone().matmul(x).squeeze_dim::<2>(1); // [B, D]
@@ -147,8 +149,8 @@ impl ScaledDotAttention {
         let dh = d / h;
         let q = q.reshape([b, h, 1, dh]);
         let split = |t: Tensor<3>| t.reshape([b, k, h, dh]).swap_dims(1, 2); // [B, H, K, dh]
-        let keys = split(self.key.forward(x.clone()));
-        let values = split(self.value.forward(x));
+        let keys = split(linear_rows(&self.key, x.clone()));
+        let values = split(linear_rows(&self.value, x));
         let logits = q
             .matmul(keys.swap_dims(2, 3))
             .div_scalar((dh as f32).sqrt()); // [B, H, 1, K]

@@ -9,6 +9,7 @@
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::prelude::*;
+use burn::tensor::TensorData;
 use burn::tensor::activation::relu;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -60,7 +61,7 @@ pub fn dropout<const D: usize>(
             }
         })
         .collect();
-    let m = Tensor::<1>::from_floats(mask.as_slice(), &x.device()).reshape(shape);
+    let m = Tensor::<D>::from_data(TensorData::new(mask, shape), &x.device());
     x * m
 }
 
@@ -131,9 +132,10 @@ impl BagBatch {
         };
         let g = g.max(1);
         Self {
-            features: Tensor::<1>::from_floats(x.as_slice(), device).reshape([b, k, dim]),
-            mask: Tensor::<1>::from_floats(m.as_slice(), device).reshape([b, k]),
-            rna: Tensor::<1>::from_floats(flat.as_slice(), device).reshape([b, g]),
+            // TensorData::new takes the Vec: no copy of the (often 32 MiB) bag batch
+            features: Tensor::<3>::from_data(TensorData::new(x, [b, k, dim]), device),
+            mask: Tensor::<2>::from_data(TensorData::new(m, [b, k]), device),
+            rna: Tensor::<2>::from_data(TensorData::new(flat, [b, g]), device),
         }
     }
 }
