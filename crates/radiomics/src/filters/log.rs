@@ -229,7 +229,11 @@ fn recurse<const N: usize, T: Sample>(
     let [bm1, bm2, bm3, bm4] = c.bm;
     let ld = |k: usize| -> [f64; N] {
         let row = &src[k * ks..k * ks + N];
-        std::array::from_fn(|l| row[l].get())
+        let mut v = [0.0; N];
+        for l in 0..N {
+            v[l] = row[l].get();
+        }
+        v
     };
     let kept = |k: usize| k >= keep.0 && k < keep.1;
     // Causal: o[0..4] from the border value, then o[i] for i < keep.1.
@@ -376,6 +380,44 @@ fn filter_axis_avx2<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coe
     filter_axis_impl(src, size, axis, c, keep)
 }
 
+/// `buf[k * w + j] = lines[j * ln + k]` (w lines of length ln, made lane-interleaved), in 8 x 8
+/// tiles: eight contiguous loads per line, written out as eight rows of eight (the loops are
+/// fixed-size, so they compile to vector loads and shuffles).
+#[inline(always)]
+fn transpose_lines<T: Sample>(lines: &[T], ln: usize, w: usize, buf: &mut [f64]) {
+    let mut j0 = 0;
+    while j0 + 8 <= w {
+        let mut k0 = 0;
+        while k0 + 8 <= ln {
+            let mut rows = [[0.0f64; 8]; 8];
+            for (j, row) in rows.iter_mut().enumerate() {
+                let r = &lines[(j0 + j) * ln + k0..(j0 + j) * ln + k0 + 8];
+                for k in 0..8 {
+                    row[k] = r[k].get();
+                }
+            }
+            for k in 0..8 {
+                let d = &mut buf[(k0 + k) * w + j0..(k0 + k) * w + j0 + 8];
+                for j in 0..8 {
+                    d[j] = rows[j][k];
+                }
+            }
+            k0 += 8;
+        }
+        for k in k0..ln {
+            for j in j0..j0 + 8 {
+                buf[k * w + j] = lines[j * ln + k].get();
+            }
+        }
+        j0 += 8;
+    }
+    for j in j0..w {
+        for k in 0..ln {
+            buf[k * w + j] = lines[j * ln + k].get();
+        }
+    }
+}
+
 #[inline(always)]
 fn filter_axis_impl<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
     let ln = size[axis];
@@ -391,18 +433,7 @@ fn filter_axis_impl<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coe
         let mut r0 = 0;
         while r0 < rows {
             let w = GROUP.min(rows - r0);
-            // Eight lines at a time, k outer: the reads advance along 8 lines at once and stay
-            // in L1 (32 lines at a power-of-two stride would fall into the same cache sets),
-            // the writes are 8 contiguous values.
-            let lines = &src[r0 * ln..(r0 + w) * ln];
-            for j0 in (0..w).step_by(8) {
-                let j1 = (j0 + 8).min(w);
-                for k in 0..ln {
-                    for j in j0..j1 {
-                        buf[k * w + j] = lines[j * ln + k].get();
-                    }
-                }
-            }
+            transpose_lines(&src[r0 * ln..(r0 + w) * ln], ln, w, &mut buf[..ln * w]);
             recurse_lines(c, &buf[..ln * w], w, ln, w, keep, &mut cbuf, &mut out[r0 * nk..(r0 + w) * nk], 1, nk);
             r0 += w;
         }
