@@ -190,6 +190,13 @@ impl Sample for f64 {
     }
 }
 
+impl Sample for i16 {
+    #[inline(always)]
+    fn get(self) -> f64 {
+        self as f64
+    }
+}
+
 impl Sample for f32 {
     #[inline(always)]
     fn get(self) -> f64 {
@@ -465,7 +472,55 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
 /// each axis d the first pass (the second derivative along d) runs over the whole volume; the
 /// two smoothing passes only over the lines that reach the region.
 pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region: &Region) -> Result<Image, RadiomicsError> {
+    laplacian_recursive_gaussian_in_region_with(image, &LogInput::new(image), sigma, region)
+}
+
+/// The voxels the LoG's first passes read (each of the three runs over the whole volume), in the
+/// narrowest type that holds every voxel exactly: int16 (most MRI), else float32, else the f64
+/// voxels themselves. The passes read the same values (as f64), so the results are identical;
+/// an int16 copy is a quarter of the memory traffic. Make one per image and share it across σ.
+pub struct LogInput(Voxels);
+
+enum Voxels {
+    I16(Vec<i16>),
+    F32(Vec<f32>),
+    F64,
+}
+
+impl LogInput {
+    pub fn new(image: &Image) -> LogInput {
+        let d = &image.data;
+        // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
+        if d.iter().all(|&v| (v as i16 as f64).to_bits() == v.to_bits()) {
+            return LogInput(Voxels::I16(d.iter().map(|&v| v as i16).collect()));
+        }
+        if d.iter().all(|&v| (v as f32 as f64).to_bits() == v.to_bits()) {
+            return LogInput(Voxels::F32(d.iter().map(|&v| v as f32).collect()));
+        }
+        LogInput(Voxels::F64)
+    }
+}
+
+/// [`laplacian_recursive_gaussian_in_region`] with the first passes reading `input`
+/// ([`LogInput::new`] of this image).
+pub fn laplacian_recursive_gaussian_in_region_with(
+    image: &Image,
+    input: &LogInput,
+    sigma: f64,
+    region: &Region,
+) -> Result<Image, RadiomicsError> {
     super::check_image(image, "LoG")?;
+    let n = image.data.len();
+    let input_len = match &input.0 {
+        Voxels::I16(v) => v.len(),
+        Voxels::F32(v) => v.len(),
+        Voxels::F64 => n,
+    };
+    if input_len != n {
+        return Err(RadiomicsError::InvalidInput(format!(
+            "LoG filter: the prepared input holds {input_len} voxels, the image {n}: make it from this image"
+        )));
+    }
     region.check(image)?;
     if sigma.is_nan() || sigma <= 0.0 || !sigma.is_finite() {
         return Err(RadiomicsError::InvalidInput(format!("LoG sigma must be > 0, got {sigma}")));
@@ -484,7 +539,11 @@ pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region:
     for dim in 0..3 {
         let mut size = image.size;
         let c2 = coefficients(sigma, image.spacing[dim], Order::Second, true);
-        let mut t = filter_axis(&image.data, size, dim, &c2, keep[dim]);
+        let mut t = match &input.0 {
+            Voxels::I16(v) => filter_axis(v, size, dim, &c2, keep[dim]),
+            Voxels::F32(v) => filter_axis(v, size, dim, &c2, keep[dim]),
+            Voxels::F64 => filter_axis(&image.data, size, dim, &c2, keep[dim]),
+        };
         size[dim] = region.size[dim];
         for j in (0..3).filter(|&j| j != dim) {
             let c0 = coefficients(sigma, image.spacing[j], Order::Zero, true);
@@ -635,6 +694,29 @@ mod tests {
             }
             assert_eq!(count, a.len());
         }
+    }
+
+    #[test]
+    fn prepared_input_types_give_identical_results() {
+        // Integer voxels (int16 copy), float32-exact voxels, and f64 voxels (kept as they are):
+        // the same bits as reading the f64 voxels.
+        let size = [14, 9, 6];
+        let n: usize = size.iter().product();
+        let ints: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 - 500.0).collect();
+        let halves: Vec<f64> = ints.iter().map(|v| v * 0.5 + 1e5).collect();
+        let wide: Vec<f64> = ints.iter().map(|v| v * 0.1).collect();
+        let region = Region { start: [3, 1, 1], size: [6, 5, 3] };
+        for (data, kind) in [(ints, 0), (halves, 1), (wide, 2)] {
+            let img = Image::new(data, size, [0.7, 1.1, 2.5]);
+            let input = LogInput::new(&img);
+            assert_eq!(kind, match input.0 { Voxels::I16(_) => 0, Voxels::F32(_) => 1, Voxels::F64 => 2 });
+            let a = laplacian_recursive_gaussian_in_region_with(&img, &input, 1.5, &region).unwrap();
+            let b = laplacian_recursive_gaussian_in_region_with(&img, &LogInput(Voxels::F64), 1.5, &region).unwrap();
+            assert!(a.data.iter().zip(&b.data).all(|(x, y)| x.to_bits() == y.to_bits()), "kind {kind}");
+        }
+        let img = Image::new(vec![1.0; 5 * 5 * 5], [5, 5, 5], [1.0; 3]);
+        let other = LogInput::new(&Image::new(vec![1.0; 6 * 5 * 5], [6, 5, 5], [1.0; 3]));
+        assert!(laplacian_recursive_gaussian_in_region_with(&img, &other, 1.0, &Region::whole(&img)).is_err());
     }
 
     #[test]
