@@ -489,16 +489,52 @@ enum Voxels {
 
 impl LogInput {
     pub fn new(image: &Image) -> LogInput {
-        let d = &image.data;
-        // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
-        if d.iter().all(|&v| (v as i16 as f64).to_bits() == v.to_bits()) {
-            return LogInput(Voxels::I16(d.iter().map(|&v| v as i16).collect()));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { Self::new_avx512(&image.data) };
+            }
         }
-        if d.iter().all(|&v| (v as f32 as f64).to_bits() == v.to_bits()) {
-            return LogInput(Voxels::F32(d.iter().map(|&v| v as f32).collect()));
+        Self::new_impl(&image.data)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn new_avx512(data: &[f64]) -> LogInput {
+        Self::new_impl(data)
+    }
+
+    #[inline(always)]
+    fn new_impl(data: &[f64]) -> LogInput {
+        // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
+        if let Some(v) = narrow(data, |v| v as i16, |i| i as f64) {
+            return LogInput(Voxels::I16(v));
+        }
+        if let Some(v) = narrow(data, |v| v as f32, |f| f as f64) {
+            return LogInput(Voxels::F32(v));
         }
         LogInput(Voxels::F64)
     }
+}
+
+/// `data` converted by `to`, if every value converts back (`from`) to the same bits; in chunks
+/// whose check has no early exit (so it vectorises), stopping at the first chunk that fails.
+#[inline(always)]
+fn narrow<T: Copy + Default>(data: &[f64], to: impl Fn(f64) -> T, from: impl Fn(T) -> f64) -> Option<Vec<T>> {
+    let mut out = vec![T::default(); data.len()];
+    for (src, dst) in data.chunks(4096).zip(out.chunks_mut(4096)) {
+        let mut bad = false;
+        for (d, &v) in dst.iter_mut().zip(src) {
+            let t = to(v);
+            bad |= from(t).to_bits() != v.to_bits();
+            *d = t;
+        }
+        if bad {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// [`laplacian_recursive_gaussian_in_region`] with the first passes reading `input`
