@@ -7,7 +7,10 @@
 //! With `--box`, each filter computes only brain1's ROI bounding box (47 x 70 x 7 at (162, 84,
 //! 11)), which is all the feature classes use (`image_types::derived_images_in_region`).
 //!
-//!     cargo run --release -p radiomics --example filters_bench -- [--reps 11] [--box] [--image PATH]
+//! `--only TEXT` runs only the filters whose name contains TEXT (e.g. `--only LoG`, for
+//! `perf stat` CPU-time comparisons on a loaded machine).
+//!
+//!     cargo run --release -p radiomics --example filters_bench -- [--reps 11] [--box] [--image PATH] [--only TEXT]
 
 use std::time::Instant;
 
@@ -39,8 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("logarithm", ImageTypeSpec::Point(PointFilter::Logarithm)),
         ("exponential", ImageTypeSpec::Point(PointFilter::Exponential)),
     ];
+    let only = arg("--only", "");
     let mut total = 0.0;
-    for (name, job) in &jobs {
+    for (name, job) in jobs.iter().filter(|(n, _)| n.contains(only.as_str())) {
         let mut t = Vec::with_capacity(reps);
         for _ in 0..reps {
             let s = Instant::now();

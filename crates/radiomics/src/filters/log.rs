@@ -134,7 +134,7 @@ fn coefficients(sigma: f64, spacing: f64, order: Order, normalize_across_scale: 
 }
 
 /// ITK `FilterDataArray`: causal + anti-causal recursion over one line (length >= 4). The
-/// production path is [`filter_lines_blocked`]; this literal transcription checks it in tests.
+/// production path is [`recurse`]; this literal transcription checks it in tests.
 #[cfg(test)]
 fn filter_line(c: &Coeffs, data: &[f64], outs: &mut [f64], scratch: &mut [f64]) {
     let ln = data.len();
@@ -177,143 +177,281 @@ fn filter_line(c: &Coeffs, data: &[f64], outs: &mut [f64], scratch: &mut [f64]) 
     }
 }
 
-/// ITK `FilterDataArray` on `w` interleaved lines at once: element `k` of line `j` is
-/// `data[k * dstride + j]` (outputs: `outs[k * w + j]`). Each line gets exactly the scalar operations of [`filter_line`] (so the
-/// results are identical); the inner loops over `j` vectorise. Only outputs at `keep.0 ..
-/// keep.1` are wanted: the causal recursion stops after `keep.1` and the anti-causal one after
-/// `keep.0` (each value depends only on the values before, resp. after, it: same numbers).
-fn filter_lines_blocked(
+/// The voxel types a pass reads: ITK reads the input image as double and the float32
+/// intermediates of the later passes (exactly representable in f64 either way).
+trait Sample: Copy + Send + Sync {
+    fn get(self) -> f64;
+}
+
+impl Sample for f64 {
+    #[inline(always)]
+    fn get(self) -> f64 {
+        self
+    }
+}
+
+impl Sample for i16 {
+    #[inline(always)]
+    fn get(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Sample for f32 {
+    #[inline(always)]
+    fn get(self) -> f64 {
+        self as f64
+    }
+}
+
+/// Lanes per recursion group: 32 lines keep four AVX-512 vectors (eight AVX2 ones) in flight,
+/// enough independent work to hide the latency of the recursion's dependency chain.
+const GROUP: usize = 32;
+
+/// ITK `FilterDataArray` on `N` lines at once, the recursion state held in registers. Element `k`
+/// of line `l` is `src[k * ks + l]` (lines of length `ln`); the kept output `q` (index
+/// `keep.0 + q` along the line) of line `l`, rounded to f32 as ITK stores it, goes to
+/// `dst[q * oks + l * ols]`. Each line gets exactly the scalar operations of [`filter_line`], in
+/// the same order (so the results are identical); the loops over the lanes vectorise. Only the
+/// outputs at `keep.0 .. keep.1` are wanted: the causal recursion stops after `keep.1` and the
+/// anti-causal one after `keep.0` (each value depends only on the values before, resp. after,
+/// it: same numbers). `cbuf` holds the kept causal outputs (`(keep.1 - keep.0) * N` values).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn recurse<const N: usize, T: Sample>(
     c: &Coeffs,
-    data: &[f64],
-    dstride: usize,
-    outs: &mut [f64],
-    scratch: &mut [f64],
-    w: usize,
+    src: &[T],
+    ks: usize,
+    ln: usize,
     keep: (usize, usize),
+    cbuf: &mut [f64],
+    dst: &mut [f32],
+    oks: usize,
+    ols: usize,
 ) {
-    let ln = outs.len() / w;
-    let dat = |k: usize| k * dstride;
     let [n0, n1, n2, n3] = c.n;
     let [d1, d2, d3, d4] = c.d;
     let [m1, m2, m3, m4] = c.m;
     let [bn1, bn2, bn3, bn4] = c.bn;
     let [bm1, bm2, bm3, bm4] = c.bm;
-    let at = |k: usize| k * w;
-    for j in 0..w {
-        let v1 = data[j];
-        let dd = |k: usize| data[dat(k) + j];
-        let mut o = [0.0f64; 4];
-        o[0] = v1 * n0 + v1 * n1 + v1 * n2 + v1 * n3;
-        o[1] = dd(1) * n0 + v1 * n1 + v1 * n2 + v1 * n3;
-        o[2] = dd(2) * n0 + dd(1) * n1 + v1 * n2 + v1 * n3;
-        o[3] = dd(3) * n0 + dd(2) * n1 + dd(1) * n2 + v1 * n3;
-        o[0] -= v1 * bn1 + v1 * bn2 + v1 * bn3 + v1 * bn4;
-        o[1] -= o[0] * d1 + v1 * bn2 + v1 * bn3 + v1 * bn4;
-        o[2] -= o[1] * d1 + o[0] * d2 + v1 * bn3 + v1 * bn4;
-        o[3] -= o[2] * d1 + o[1] * d2 + o[0] * d3 + v1 * bn4;
-        for (k, v) in o.iter().enumerate() {
-            outs[at(k) + j] = *v;
+    let ld = |k: usize| -> [f64; N] {
+        let row = &src[k * ks..k * ks + N];
+        let mut v = [0.0; N];
+        for l in 0..N {
+            v[l] = row[l].get();
         }
-        let v2 = data[dat(ln - 1) + j];
-        let mut s = [0.0f64; 4]; // s[q] = scratch[ln-1-q]
-        s[0] = v2 * m1 + v2 * m2 + v2 * m3 + v2 * m4;
-        s[1] = dd(ln - 1) * m1 + v2 * m2 + v2 * m3 + v2 * m4;
-        s[2] = dd(ln - 2) * m1 + dd(ln - 1) * m2 + v2 * m3 + v2 * m4;
-        s[3] = dd(ln - 3) * m1 + dd(ln - 2) * m2 + dd(ln - 1) * m3 + v2 * m4;
-        s[0] -= v2 * bm1 + v2 * bm2 + v2 * bm3 + v2 * bm4;
-        s[1] -= s[0] * d1 + v2 * bm2 + v2 * bm3 + v2 * bm4;
-        s[2] -= s[1] * d1 + s[0] * d2 + v2 * bm3 + v2 * bm4;
-        s[3] -= s[2] * d1 + s[1] * d2 + s[0] * d3 + v2 * bm4;
-        for (q, v) in s.iter().enumerate() {
-            scratch[at(ln - 1 - q) + j] = *v;
+        v
+    };
+    let kept = |k: usize| k >= keep.0 && k < keep.1;
+    // Causal: o[0..4] from the border value, then o[i] for i < keep.1.
+    let (v1, e1, e2, e3) = (ld(0), ld(1), ld(2), ld(3));
+    let (mut o0, mut o1, mut o2, mut o3) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
+    for l in 0..N {
+        let v = v1[l];
+        o0[l] = v * n0 + v * n1 + v * n2 + v * n3;
+        o1[l] = e1[l] * n0 + v * n1 + v * n2 + v * n3;
+        o2[l] = e2[l] * n0 + e1[l] * n1 + v * n2 + v * n3;
+        o3[l] = e3[l] * n0 + e2[l] * n1 + e1[l] * n2 + v * n3;
+        o0[l] -= v * bn1 + v * bn2 + v * bn3 + v * bn4;
+        o1[l] -= o0[l] * d1 + v * bn2 + v * bn3 + v * bn4;
+        o2[l] -= o1[l] * d1 + o0[l] * d2 + v * bn3 + v * bn4;
+        o3[l] -= o2[l] * d1 + o1[l] * d2 + o0[l] * d3 + v * bn4;
+    }
+    for (k, o) in [&o0, &o1, &o2, &o3].into_iter().enumerate() {
+        if kept(k) {
+            cbuf[(k - keep.0) * N..(k - keep.0 + 1) * N].copy_from_slice(o);
         }
     }
+    // State: p1 = o[i-1] .. p4 = o[i-4]; a1 = x[i-1] .. a3 = x[i-3].
+    let (mut p1, mut p2, mut p3, mut p4) = (o3, o2, o1, o0);
+    let (mut a1, mut a2, mut a3) = (e3, e2, e1);
     for i in 4..keep.1.max(4).min(ln) {
-        let (done, rest) = outs.split_at_mut(at(i));
-        let cur = &mut rest[..w];
-        let (o1, o2, o3, o4) = (&done[at(i - 1)..], &done[at(i - 2)..], &done[at(i - 3)..], &done[at(i - 4)..]);
-        let (x0, x1, x2, x3) = (&data[dat(i)..], &data[dat(i - 1)..], &data[dat(i - 2)..], &data[dat(i - 3)..]);
-        for j in 0..w {
-            let mut v = x0[j] * n0 + x1[j] * n1 + x2[j] * n2 + x3[j] * n3;
-            v -= o1[j] * d1 + o2[j] * d2 + o3[j] * d3 + o4[j] * d4;
-            cur[j] = v;
+        let x0 = ld(i);
+        let mut v = [0.0; N];
+        for l in 0..N {
+            let mut t = x0[l] * n0 + a1[l] * n1 + a2[l] * n2 + a3[l] * n3;
+            t -= p1[l] * d1 + p2[l] * d2 + p3[l] * d3 + p4[l] * d4;
+            v[l] = t;
         }
+        if i >= keep.0 {
+            cbuf[(i - keep.0) * N..(i - keep.0 + 1) * N].copy_from_slice(&v);
+        }
+        (p4, p3, p2, p1) = (p3, p2, p1, v);
+        (a3, a2, a1) = (a2, a1, x0);
     }
+    // Anti-causal: s[ln-1 .. ln-4] from the border value, then s[i-1] down to keep.0; each kept
+    // output is o + s (ITK: `outs[i] += scratch[i]`), stored as f32.
+    let mut emit = |k: usize, s: &[f64; N]| {
+        if kept(k) {
+            let q = k - keep.0;
+            let cb = &cbuf[q * N..(q + 1) * N];
+            for l in 0..N {
+                dst[q * oks + l * ols] = (cb[l] + s[l]) as f32;
+            }
+        }
+    };
+    let (v2, e2, e3) = (ld(ln - 1), ld(ln - 2), ld(ln - 3));
+    let (mut s0, mut s1, mut s2, mut s3) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
+    for l in 0..N {
+        let v = v2[l];
+        s0[l] = v * m1 + v * m2 + v * m3 + v * m4;
+        s1[l] = v * m1 + v * m2 + v * m3 + v * m4;
+        s2[l] = e2[l] * m1 + v * m2 + v * m3 + v * m4;
+        s3[l] = e3[l] * m1 + e2[l] * m2 + v * m3 + v * m4;
+        s0[l] -= v * bm1 + v * bm2 + v * bm3 + v * bm4;
+        s1[l] -= s0[l] * d1 + v * bm2 + v * bm3 + v * bm4;
+        s2[l] -= s1[l] * d1 + s0[l] * d2 + v * bm3 + v * bm4;
+        s3[l] -= s2[l] * d1 + s1[l] * d2 + s0[l] * d3 + v * bm4;
+    }
+    emit(ln - 1, &s0);
+    emit(ln - 2, &s1);
+    emit(ln - 3, &s2);
+    emit(ln - 4, &s3);
+    // State at i = ln-4: q1 = s[i] .. q4 = s[i+3]; b1 = x[i+1] .. b3 = x[i+3].
+    let (mut q1, mut q2, mut q3, mut q4) = (s3, s2, s1, s0);
+    let (mut b1, mut b2, mut b3) = (e3, e2, v2);
     for i in ((keep.0 + 1)..=ln - 4).rev() {
-        let (head, tail) = scratch.split_at_mut(at(i));
-        let cur = &mut head[at(i - 1)..at(i - 1) + w];
-        let (s1, s2, s3, s4) = (&tail[..], &tail[at(1)..], &tail[at(2)..], &tail[at(3)..]);
-        let (x0, x1, x2, x3) = (&data[dat(i)..], &data[dat(i + 1)..], &data[dat(i + 2)..], &data[dat(i + 3)..]);
-        for j in 0..w {
-            let mut v = x0[j] * m1 + x1[j] * m2 + x2[j] * m3 + x3[j] * m4;
-            v -= s1[j] * d1 + s2[j] * d2 + s3[j] * d3 + s4[j] * d4;
-            cur[j] = v;
+        let x0 = ld(i);
+        let mut v = [0.0; N];
+        for l in 0..N {
+            let mut t = x0[l] * m1 + b1[l] * m2 + b2[l] * m3 + b3[l] * m4;
+            t -= q1[l] * d1 + q2[l] * d2 + q3[l] * d3 + q4[l] * d4;
+            v[l] = t;
         }
+        emit(i - 1, &v);
+        (q4, q3, q2, q1) = (q3, q2, q1, v);
+        (b3, b2, b1) = (b2, b1, x0);
     }
-    for (o, s) in outs[at(keep.0)..at(keep.1)].iter_mut().zip(&scratch[at(keep.0)..at(keep.1)]) {
-        *o += *s;
+}
+
+/// [`recurse`] on `w` lines (any number), in groups of [`GROUP`], then 8, then 1 lanes; line `j`
+/// starts at `src[j]` and writes `dst[j * ols]`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn recurse_lines<T: Sample>(
+    c: &Coeffs,
+    src: &[T],
+    ks: usize,
+    ln: usize,
+    w: usize,
+    keep: (usize, usize),
+    cbuf: &mut [f64],
+    dst: &mut [f32],
+    oks: usize,
+    ols: usize,
+) {
+    let mut j = 0;
+    while j + GROUP <= w {
+        recurse::<GROUP, T>(c, &src[j..], ks, ln, keep, cbuf, &mut dst[j * ols..], oks, ols);
+        j += GROUP;
+    }
+    while j + 8 <= w {
+        recurse::<8, T>(c, &src[j..], ks, ln, keep, cbuf, &mut dst[j * ols..], oks, ols);
+        j += 8;
+    }
+    while j < w {
+        recurse::<1, T>(c, &src[j..], ks, ln, keep, cbuf, &mut dst[j * ols..], oks, ols);
+        j += 1;
     }
 }
 
 /// Apply the 1-D recursion along `axis` of a box of voxels (x fastest, `size` per axis, whole
 /// lines along `axis`), keeping the outputs at indices `keep.0 .. keep.1` along `axis`; every
-/// output is rounded to f32. Returns the kept box (`size` with `axis` set to the kept length).
-fn filter_axis(src: &[f64], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f64> {
+/// output is rounded to f32 (ITK's float32 images). Returns the kept box (`size` with `axis` set
+/// to the kept length). Runs the AVX-512 or AVX2 build of the same code where the CPU has it
+/// (the arithmetic is the same scalar IEEE operations in the same order: no fused multiply-add).
+fn filter_axis<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { filter_axis_avx512(src, size, axis, c, keep) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { filter_axis_avx2(src, size, axis, c, keep) };
+        }
+    }
+    filter_axis_impl(src, size, axis, c, keep)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn filter_axis_avx512<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
+    filter_axis_impl(src, size, axis, c, keep)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn filter_axis_avx2<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
+    filter_axis_impl(src, size, axis, c, keep)
+}
+
+/// `buf[k * w + j] = lines[j * ln + k]` (w lines of length ln, made lane-interleaved), in 8 x 8
+/// tiles: eight contiguous loads per line, written out as eight rows of eight (the loops are
+/// fixed-size, so they compile to vector loads and shuffles).
+#[inline(always)]
+fn transpose_lines<T: Sample>(lines: &[T], ln: usize, w: usize, buf: &mut [f64]) {
+    let mut j0 = 0;
+    while j0 + 8 <= w {
+        let mut k0 = 0;
+        while k0 + 8 <= ln {
+            let mut rows = [[0.0f64; 8]; 8];
+            for (j, row) in rows.iter_mut().enumerate() {
+                let r = &lines[(j0 + j) * ln + k0..(j0 + j) * ln + k0 + 8];
+                for k in 0..8 {
+                    row[k] = r[k].get();
+                }
+            }
+            for k in 0..8 {
+                let d = &mut buf[(k0 + k) * w + j0..(k0 + k) * w + j0 + 8];
+                for j in 0..8 {
+                    d[j] = rows[j][k];
+                }
+            }
+            k0 += 8;
+        }
+        for k in k0..ln {
+            for j in j0..j0 + 8 {
+                buf[k * w + j] = lines[j * ln + k].get();
+            }
+        }
+        j0 += 8;
+    }
+    for j in j0..w {
+        for k in 0..ln {
+            buf[k * w + j] = lines[j * ln + k].get();
+        }
+    }
+}
+
+#[inline(always)]
+fn filter_axis_impl<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
     let ln = size[axis];
     let nk = keep.1 - keep.0;
     let stride: usize = size[..axis].iter().product();
-    let mut out = vec![0.0; src.len() / ln * nk];
+    let mut out = vec![0.0f32; src.len() / ln * nk];
+    let mut cbuf = vec![0.0f64; nk * GROUP];
     if axis == 0 {
-        // Lines along x are contiguous: transpose blocks of XBLOCK lines so that the blocked
-        // recursion runs across lines.
-        const XBLOCK: usize = 32;
+        // Lines along x are contiguous: transpose blocks of GROUP lines so that the recursion
+        // runs across lines; the outputs go straight back to their rows (lane stride nk).
         let rows = src.len() / ln;
-        let mut buf = vec![0.0; ln * XBLOCK];
-        let mut outs = vec![0.0; ln * XBLOCK];
-        let mut scratch = vec![0.0; ln * XBLOCK];
+        let mut buf = vec![0.0f64; ln * GROUP];
         let mut r0 = 0;
         while r0 < rows {
-            let w = XBLOCK.min(rows - r0);
-            for j in 0..w {
-                let line = &src[(r0 + j) * ln..(r0 + j + 1) * ln];
-                for (k, &v) in line.iter().enumerate() {
-                    buf[k * w + j] = v;
-                }
-            }
-            filter_lines_blocked(c, &buf[..ln * w], w, &mut outs[..ln * w], &mut scratch[..ln * w], w, keep);
-            for j in 0..w {
-                let line = &mut out[(r0 + j) * nk..(r0 + j + 1) * nk];
-                for (k, d) in line.iter_mut().enumerate() {
-                    *d = outs[(k + keep.0) * w + j] as f32 as f64;
-                }
-            }
+            let w = GROUP.min(rows - r0);
+            transpose_lines(&src[r0 * ln..(r0 + w) * ln], ln, w, &mut buf[..ln * w]);
+            recurse_lines(c, &buf[..ln * w], w, ln, w, keep, &mut cbuf, &mut out[r0 * nk..(r0 + w) * nk], 1, nk);
             r0 += w;
         }
         return out;
     }
-    // Lines along y or z: process up to BLOCK neighbouring lines (consecutive x, or x-y) together.
-    const BLOCK: usize = 256;
+    // Lines along y or z, read in place: element k of line j at src[base + k * stride + j].
     let outer = src.len() / (ln * stride);
-    let mut outs = vec![0.0; ln * BLOCK];
-    let mut scratch = vec![0.0; ln * BLOCK];
     for o in 0..outer {
         let base = o * ln * stride;
         let obase = o * nk * stride;
-        let mut j0 = 0;
-        while j0 < stride {
-            let w = BLOCK.min(stride - j0);
-            // The lines are read in place (element k of line j at src[base + j0 + k * stride + j]).
-            let data = &src[base + j0..base + j0 + (ln - 1) * stride + w];
-            filter_lines_blocked(c, data, stride, &mut outs[..ln * w], &mut scratch[..ln * w], w, keep);
-            for k in 0..nk {
-                let s = obase + k * stride + j0;
-                let kk = k + keep.0;
-                for (d, &v) in out[s..s + w].iter_mut().zip(&outs[kk * w..kk * w + w]) {
-                    *d = v as f32 as f64;
-                }
-            }
-            j0 += w;
-        }
+        recurse_lines(c, &src[base..base + ln * stride], stride, ln, stride, keep, &mut cbuf, &mut out[obase..obase + nk * stride], stride, 1);
     }
     out
 }
@@ -334,7 +472,91 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
 /// each axis d the first pass (the second derivative along d) runs over the whole volume; the
 /// two smoothing passes only over the lines that reach the region.
 pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region: &Region) -> Result<Image, RadiomicsError> {
+    laplacian_recursive_gaussian_in_region_with(image, &LogInput::new(image), sigma, region)
+}
+
+/// The voxels the LoG's first passes read (each of the three runs over the whole volume), in the
+/// narrowest type that holds every voxel exactly: int16 (most MRI), else float32, else the f64
+/// voxels themselves. The passes read the same values (as f64), so the results are identical;
+/// an int16 copy is a quarter of the memory traffic. Make one per image and share it across σ.
+pub struct LogInput(Voxels);
+
+enum Voxels {
+    I16(Vec<i16>),
+    F32(Vec<f32>),
+    F64,
+}
+
+impl LogInput {
+    pub fn new(image: &Image) -> LogInput {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { Self::new_avx512(&image.data) };
+            }
+        }
+        Self::new_impl(&image.data)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn new_avx512(data: &[f64]) -> LogInput {
+        Self::new_impl(data)
+    }
+
+    #[inline(always)]
+    fn new_impl(data: &[f64]) -> LogInput {
+        // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
+        if let Some(v) = narrow(data, |v| v as i16, |i| i as f64) {
+            return LogInput(Voxels::I16(v));
+        }
+        if let Some(v) = narrow(data, |v| v as f32, |f| f as f64) {
+            return LogInput(Voxels::F32(v));
+        }
+        LogInput(Voxels::F64)
+    }
+}
+
+/// `data` converted by `to`, if every value converts back (`from`) to the same bits; in chunks
+/// whose check has no early exit (so it vectorises), stopping at the first chunk that fails.
+#[inline(always)]
+fn narrow<T: Copy + Default>(data: &[f64], to: impl Fn(f64) -> T, from: impl Fn(T) -> f64) -> Option<Vec<T>> {
+    let mut out = vec![T::default(); data.len()];
+    for (src, dst) in data.chunks(4096).zip(out.chunks_mut(4096)) {
+        let mut bad = false;
+        for (d, &v) in dst.iter_mut().zip(src) {
+            let t = to(v);
+            bad |= from(t).to_bits() != v.to_bits();
+            *d = t;
+        }
+        if bad {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// [`laplacian_recursive_gaussian_in_region`] with the first passes reading `input`
+/// ([`LogInput::new`] of this image).
+pub fn laplacian_recursive_gaussian_in_region_with(
+    image: &Image,
+    input: &LogInput,
+    sigma: f64,
+    region: &Region,
+) -> Result<Image, RadiomicsError> {
     super::check_image(image, "LoG")?;
+    let n = image.data.len();
+    let input_len = match &input.0 {
+        Voxels::I16(v) => v.len(),
+        Voxels::F32(v) => v.len(),
+        Voxels::F64 => n,
+    };
+    if input_len != n {
+        return Err(RadiomicsError::InvalidInput(format!(
+            "LoG filter: the prepared input holds {input_len} voxels, the image {n}: make it from this image"
+        )));
+    }
     region.check(image)?;
     if sigma.is_nan() || sigma <= 0.0 || !sigma.is_finite() {
         return Err(RadiomicsError::InvalidInput(format!("LoG sigma must be > 0, got {sigma}")));
@@ -349,11 +571,15 @@ pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region:
         return Err(RadiomicsError::InvalidInput(format!("LoG filter: bad spacing {:?}", image.spacing)));
     }
     let keep: [(usize, usize); 3] = std::array::from_fn(|a| (region.start[a], region.start[a] + region.size[a]));
-    let mut acc = vec![0.0f64; region.size.iter().product()];
+    let mut acc = vec![0.0f32; region.size.iter().product()];
     for dim in 0..3 {
         let mut size = image.size;
         let c2 = coefficients(sigma, image.spacing[dim], Order::Second, true);
-        let mut t = filter_axis(&image.data, size, dim, &c2, keep[dim]);
+        let mut t = match &input.0 {
+            Voxels::I16(v) => filter_axis(v, size, dim, &c2, keep[dim]),
+            Voxels::F32(v) => filter_axis(v, size, dim, &c2, keep[dim]),
+            Voxels::F64 => filter_axis(&image.data, size, dim, &c2, keep[dim]),
+        };
         size[dim] = region.size[dim];
         for j in (0..3).filter(|&j| j != dim) {
             let c0 = coefficients(sigma, image.spacing[j], Order::Zero, true);
@@ -363,10 +589,10 @@ pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region:
         let spacing2 = image.spacing[dim] * image.spacing[dim];
         let inv = 1.0 / spacing2;
         for (a, &b) in acc.iter_mut().zip(&t) {
-            *a = (*a + b * inv) as f32 as f64;
+            *a = (*a as f64 + b as f64 * inv) as f32;
         }
     }
-    Ok(region.image_like(image, acc, PixelType::F32))
+    Ok(region.image_like(image, acc.into_iter().map(f64::from).collect(), PixelType::F32))
 }
 
 /// pyradiomics' rule for one σ: σ > 0, every axis has at least 4 voxels, and
@@ -418,30 +644,115 @@ mod tests {
         assert!(l.data.iter().all(|v| v.abs() < 1e-4));
     }
 
+    /// `filter_line` rounded to f32, as ITK stores a pass's output.
+    fn reference_line(c: &Coeffs, line: &[f64]) -> Vec<f32> {
+        let (mut o, mut s) = (vec![0.0; line.len()], vec![0.0; line.len()]);
+        filter_line(c, line, &mut o, &mut s);
+        o.iter().map(|&v| v as f32).collect()
+    }
+
     #[test]
-    fn blocked_recursion_equals_line_recursion() {
-        let c = coefficients(1.7, 0.8, Order::Second, true);
-        let (ln, w) = (9, 5);
-        let lines: Vec<Vec<f64>> =
-            (0..w).map(|j| (0..ln).map(|k| ((k * 7 + j * 3) % 11) as f64 - 4.0).collect()).collect();
-        let mut data = vec![0.0; ln * w];
-        for (j, l) in lines.iter().enumerate() {
-            for (k, &v) in l.iter().enumerate() {
-                data[k * w + j] = v;
-            }
-        }
-        // Whole lines, and only some outputs (the recursions stop early): same bits.
-        for keep in [(0, ln), (3, 6), (0, 2), (6, ln), (4, 5)] {
-            let (mut o, mut s) = (vec![0.0; ln * w], vec![0.0; ln * w]);
-            filter_lines_blocked(&c, &data, w, &mut o, &mut s, w, keep);
-            for (j, l) in lines.iter().enumerate() {
-                let (mut o1, mut s1) = (vec![0.0; ln], vec![0.0; ln]);
-                filter_line(&c, l, &mut o1, &mut s1);
-                for k in keep.0..keep.1 {
-                    assert_eq!(o[k * w + j].to_bits(), o1[k].to_bits(), "{keep:?} {k}");
+    fn lane_recursion_equals_line_recursion() {
+        // 45 lines: one group of 32, one of 8, then 5 single lanes; short and long lines; whole
+        // lines and only some outputs (the recursions stop early): same bits as the scalar ITK
+        // transcription.
+        for (sigma, order) in [(1.7, Order::Second), (4.0, Order::Zero)] {
+            let c = coefficients(sigma, 0.8, order, true);
+            for ln in [4, 5, 9, 40] {
+                let w = 45;
+                let lines: Vec<Vec<f64>> = (0..w)
+                    .map(|j| (0..ln).map(|k| ((k * 7 + j * 3) % 11) as f64 - 4.0 + 0.37 * j as f64).collect())
+                    .collect();
+                let mut data = vec![0.0; ln * w];
+                for (j, l) in lines.iter().enumerate() {
+                    for (k, &v) in l.iter().enumerate() {
+                        data[k * w + j] = v;
+                    }
+                }
+                for keep in [(0, ln), (3, ln - 1), (0, 2), (ln - 2, ln), (ln / 2, ln / 2 + 1)] {
+                    let nk = keep.1 - keep.0;
+                    let mut cbuf = vec![0.0; nk * GROUP];
+                    let mut out = vec![0.0f32; nk * w];
+                    recurse_lines(&c, &data, w, ln, w, keep, &mut cbuf, &mut out, 1, nk);
+                    for (j, l) in lines.iter().enumerate() {
+                        let r = reference_line(&c, l);
+                        for k in keep.0..keep.1 {
+                            assert_eq!(out[j * nk + k - keep.0].to_bits(), r[k].to_bits(), "{ln} {keep:?} {j} {k}");
+                        }
+                    }
                 }
             }
         }
+    }
+
+    #[test]
+    fn axis_passes_equal_line_recursion() {
+        // Every axis of a 37 x 11 x 6 box (x lines transposed in blocks, y and z read in
+        // place), f64 and f32 input, through the CPU-dispatched build.
+        let size = [37, 11, 6];
+        let n: usize = size.iter().product();
+        let data: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 * 0.731 - 300.0).collect();
+        let data32: Vec<f32> = data.iter().map(|&v| v as f32).collect();
+        let c = coefficients(2.0, 0.9, Order::Second, true);
+        let at = |x: usize, y: usize, z: usize, s: [usize; 3]| x + s[0] * (y + s[1] * z);
+        for axis in 0..3 {
+            let ln = size[axis];
+            let keep = (1, ln - 2);
+            let a = filter_axis(&data, size, axis, &c, keep);
+            let b = filter_axis(&data32, size, axis, &c, keep);
+            let mut osize = size;
+            osize[axis] = keep.1 - keep.0;
+            let mut count = 0;
+            for z in 0..osize[2] {
+                for y in 0..osize[1] {
+                    for x in 0..osize[0] {
+                        if [x, y, z][axis] != 0 {
+                            continue;
+                        }
+                        let mut p = [x, y, z];
+                        let line: Vec<f64> = (0..ln)
+                            .map(|k| {
+                                p[axis] = k;
+                                data[at(p[0], p[1], p[2], size)]
+                            })
+                            .collect();
+                        let line32: Vec<f64> = line.iter().map(|&v| v as f32 as f64).collect();
+                        let (r, r32) = (reference_line(&c, &line), reference_line(&c, &line32));
+                        for k in keep.0..keep.1 {
+                            p[axis] = k - keep.0;
+                            let i = at(p[0], p[1], p[2], osize);
+                            assert_eq!(a[i].to_bits(), r[k].to_bits(), "axis {axis} {p:?}");
+                            assert_eq!(b[i].to_bits(), r32[k].to_bits(), "axis {axis} {p:?} f32");
+                            count += 1;
+                        }
+                    }
+                }
+            }
+            assert_eq!(count, a.len());
+        }
+    }
+
+    #[test]
+    fn prepared_input_types_give_identical_results() {
+        // Integer voxels (int16 copy), float32-exact voxels, and f64 voxels (kept as they are):
+        // the same bits as reading the f64 voxels.
+        let size = [14, 9, 6];
+        let n: usize = size.iter().product();
+        let ints: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 - 500.0).collect();
+        let halves: Vec<f64> = ints.iter().map(|v| v * 0.5 + 1e5).collect();
+        let wide: Vec<f64> = ints.iter().map(|v| v * 0.1).collect();
+        let region = Region { start: [3, 1, 1], size: [6, 5, 3] };
+        for (data, kind) in [(ints, 0), (halves, 1), (wide, 2)] {
+            let img = Image::new(data, size, [0.7, 1.1, 2.5]);
+            let input = LogInput::new(&img);
+            assert_eq!(kind, match input.0 { Voxels::I16(_) => 0, Voxels::F32(_) => 1, Voxels::F64 => 2 });
+            let a = laplacian_recursive_gaussian_in_region_with(&img, &input, 1.5, &region).unwrap();
+            let b = laplacian_recursive_gaussian_in_region_with(&img, &LogInput(Voxels::F64), 1.5, &region).unwrap();
+            assert!(a.data.iter().zip(&b.data).all(|(x, y)| x.to_bits() == y.to_bits()), "kind {kind}");
+        }
+        let img = Image::new(vec![1.0; 5 * 5 * 5], [5, 5, 5], [1.0; 3]);
+        let other = LogInput::new(&Image::new(vec![1.0; 6 * 5 * 5], [6, 5, 5], [1.0; 3]));
+        assert!(laplacian_recursive_gaussian_in_region_with(&img, &other, 1.0, &Region::whole(&img)).is_err());
     }
 
     #[test]
