@@ -112,13 +112,7 @@ impl ResNetConfig {
             }
             layers.push(layer);
         }
-        Ok(ResNet {
-            conv1,
-            bn1,
-            maxpool,
-            layers,
-            feature_dim: self.feature_dim(),
-        })
+        Ok(ResNet { conv1, bn1, maxpool, layers, feature_dim: self.feature_dim() })
     }
 }
 
@@ -197,9 +191,7 @@ pub struct ResNet {
 impl ResNet {
     /// Feature map after `layer4`: `[B, 4 * planes[3], H/32, W/32]`.
     pub fn feature_map(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut h = self
-            .maxpool
-            .forward(relu(self.bn1.forward(self.conv1.forward(x))));
+        let mut h = self.maxpool.forward(relu(self.bn1.forward(self.conv1.forward(x))));
         for layer in &self.layers {
             for block in layer {
                 h = block.forward(h);
@@ -247,10 +239,7 @@ struct Checkpoint<'a> {
 
 impl Checkpoint<'_> {
     fn err(&self, reason: String) -> ModelError {
-        ModelError::Checkpoint {
-            path: self.path.to_path_buf(),
-            reason,
-        }
+        ModelError::Checkpoint { path: self.path.to_path_buf(), reason }
     }
 
     fn get<const D: usize>(
@@ -273,20 +262,12 @@ impl Checkpoint<'_> {
         }
         let b = view.data();
         let values: Vec<f32> = match view.dtype() {
-            Dtype::F32 => b
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
+            Dtype::F32 => b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
             Dtype::F64 => b
                 .chunks_exact(8)
-                .map(|c| {
-                    f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
-                })
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
                 .collect(),
-            Dtype::F16 => b
-                .chunks_exact(2)
-                .map(|c| crate::hf_vit::f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
-                .collect(),
+            Dtype::F16 => b.chunks_exact(2).map(|c| crate::hf_vit::f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
             Dtype::BF16 => b
                 .chunks_exact(2)
                 .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16))
@@ -332,10 +313,7 @@ pub fn load_torchvision_resnet(
     config: &ResNetConfig,
     device: &Device,
 ) -> Result<(ResNet, ResNetImportReport), ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
     load_torchvision_resnet_bytes(path, &bytes, config, device)
 }
 
@@ -346,10 +324,7 @@ pub fn load_torchvision_resnet_inferred(
     path: &Path,
     device: &Device,
 ) -> Result<(ResNet, ResNetConfig, ResNetImportReport), ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
     let config = infer_config(path, &bytes)?;
     let (model, report) = load_torchvision_resnet_bytes(path, &bytes, &config, device)?;
     Ok((model, config, report))
@@ -357,12 +332,8 @@ pub fn load_torchvision_resnet_inferred(
 
 /// The [`ResNetConfig`] of a torchvision ResNet `state_dict` in SafeTensors bytes.
 pub fn infer_config(path: &Path, bytes: &[u8]) -> Result<ResNetConfig, ModelError> {
-    let err = |reason: String| ModelError::Checkpoint {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| err(format!("not a SafeTensors file ({e})")))?;
+    let err = |reason: String| ModelError::Checkpoint { path: path.to_path_buf(), reason };
+    let st = SafeTensors::deserialize(bytes).map_err(|e| err(format!("not a SafeTensors file ({e})")))?;
     let prefix = ["", "module.", "model."]
         .into_iter()
         .find(|p| st.tensor(&format!("{p}conv1.weight")).is_ok())
@@ -371,16 +342,10 @@ pub fn infer_config(path: &Path, bytes: &[u8]) -> Result<ResNetConfig, ModelErro
         })?;
     let dim0 = |key: &str| -> Result<usize, ModelError> {
         let full = format!("{prefix}{key}");
-        let v = st.tensor(&full).map_err(|_| {
-            err(format!(
-                "key `{full}` is missing: not a torchvision Bottleneck ResNet state_dict"
-            ))
-        })?;
+        let v = st.tensor(&full).map_err(|_| err(format!("key `{full}` is missing: not a torchvision Bottleneck ResNet state_dict")))?;
         match v.shape() {
             [c, ..] if v.shape().len() == 4 => Ok(*c),
-            s => Err(err(format!(
-                "key `{full}` has shape {s:?}; expected a 4-d convolution weight"
-            ))),
+            s => Err(err(format!("key `{full}` has shape {s:?}; expected a 4-d convolution weight"))),
         }
     };
     let stem_width = dim0("conv1.weight")?;
@@ -390,22 +355,11 @@ pub fn infer_config(path: &Path, bytes: &[u8]) -> Result<ResNetConfig, ModelErro
         planes[l] = dim0(&format!("layer{}.0.conv1.weight", l + 1))?;
         // torchvision's BasicBlock (ResNet-18/34) has no conv3.
         dim0(&format!("layer{}.0.conv3.weight", l + 1))?;
-        while st
-            .tensor(&format!(
-                "{prefix}layer{}.{}.conv1.weight",
-                l + 1,
-                layers[l]
-            ))
-            .is_ok()
-        {
+        while st.tensor(&format!("{prefix}layer{}.{}.conv1.weight", l + 1, layers[l])).is_ok() {
             layers[l] += 1;
         }
     }
-    Ok(ResNetConfig {
-        layers,
-        stem_width,
-        planes,
-    })
+    Ok(ResNetConfig { layers, stem_width, planes })
 }
 
 impl ResNetConfig {
@@ -413,29 +367,13 @@ impl ResNetConfig {
     pub fn name(&self) -> String {
         if *self == Self::resnet50() {
             "resnet50".into()
-        } else if self.stem_width == 64
-            && self.planes == [64, 128, 256, 512]
-            && self.layers == [3, 4, 23, 3]
-        {
+        } else if self.stem_width == 64 && self.planes == [64, 128, 256, 512] && self.layers == [3, 4, 23, 3] {
             "resnet101".into()
-        } else if self.stem_width == 64
-            && self.planes == [64, 128, 256, 512]
-            && self.layers == [3, 8, 36, 3]
-        {
+        } else if self.stem_width == 64 && self.planes == [64, 128, 256, 512] && self.layers == [3, 8, 36, 3] {
             "resnet152".into()
         } else {
-            let j = |v: &[usize; 4]| {
-                v.iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join("-")
-            };
-            format!(
-                "resnet(blocks {}, stem {}, planes {})",
-                j(&self.layers),
-                self.stem_width,
-                j(&self.planes)
-            )
+            let j = |v: &[usize; 4]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("-");
+            format!("resnet(blocks {}, stem {}, planes {})", j(&self.layers), self.stem_width, j(&self.planes))
         }
     }
 }
@@ -455,12 +393,7 @@ pub fn load_torchvision_resnet_bytes(
         .into_iter()
         .find(|p| st.tensor(&format!("{p}conv1.weight")).is_ok())
         .unwrap_or("");
-    let mut ck = Checkpoint {
-        st,
-        prefix,
-        path,
-        used: BTreeSet::new(),
-    };
+    let mut ck = Checkpoint { st, prefix, path, used: BTreeSet::new() };
     let mut model = config.init(device)?;
     ck.conv("conv1", &mut model.conv1, device)?;
     ck.bn("bn1", &mut model.bn1, device)?;
@@ -517,30 +450,17 @@ mod tests {
         // torch): 2 x 26,560 BatchNorm channels.
         assert_eq!(m.num_params(), 25_557_032 - 2_049_000 + 2 * 26_560);
         assert_eq!(m.feature_dim, 2048);
-        assert_eq!(
-            m.layers.iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![3, 4, 6, 3]
-        );
+        assert_eq!(m.layers.iter().map(Vec::len).collect::<Vec<_>>(), vec![3, 4, 6, 3]);
     }
 
     #[test]
     fn tiny_forward_shape_and_bad_input() {
-        let cfg = ResNetConfig::new()
-            .with_layers([1, 1, 1, 1])
-            .with_stem_width(4)
-            .with_planes([2, 2, 4, 4]);
+        let cfg = ResNetConfig::new().with_layers([1, 1, 1, 1]).with_stem_width(4).with_planes([2, 2, 4, 4]);
         let m = cfg.init(&Device::flex()).unwrap();
         let x = Tensor::<4>::ones([2, 3, 64, 64], &Device::flex());
         assert_eq!(m.try_forward(x).unwrap().dims(), [2, 16]);
-        let e = m
-            .try_forward(Tensor::<4>::ones([1, 1, 64, 64], &Device::flex()))
-            .unwrap_err();
+        let e = m.try_forward(Tensor::<4>::ones([1, 1, 64, 64], &Device::flex())).unwrap_err();
         assert!(e.to_string().contains("[1, 1, 64, 64]"), "{e}");
-        assert!(
-            ResNetConfig::new()
-                .with_layers([1, 0, 1, 1])
-                .init(&Device::flex())
-                .is_err()
-        );
+        assert!(ResNetConfig::new().with_layers([1, 0, 1, 1]).init(&Device::flex()).is_err());
     }
 }
