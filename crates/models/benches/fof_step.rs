@@ -7,14 +7,16 @@
 //!   weight gradients, token mask, three views as one batch of 3B, Eq. 3 + 0.2 Eq. 4 + 0.2 sum of
 //!   six Eq. 5 terms), one backward, AdamW.
 //!
-//! Run: `cargo bench -p models --bench fof_step -- [--steps N] [--image 224] [--batch 4] [--depth 12]`
+//! * baseline on 3B images: the cost of the three views without the CAM pass and the heads.
+//!
+//! Run: `cargo bench -p models --bench fof_step -- [--steps N] [--image 224] [--batch 4] [--depth 12] [--views auto|joint|separate]`
 //! Prints one JSON line: per-step times (s), their medians, and the ratio FoF / baseline (median
 //! of the per-pair ratios and ratio of the medians). Results: docs/benchmarks.md.
 
 use std::time::Instant;
 
 use burn::optim::{AdamWConfig, GradientsParams};
-use models::fof::{FofConfig, FofItem, FofObjective, init_fof};
+use models::fof::{FofConfig, FofItem, FofObjective, ViewBatching, init_fof};
 use models::train::{AugmentationConfig, ImageClassification, ImageItem, Normalize, Objective};
 use models::{VitConfig, parse_device};
 use rand::{Rng, SeedableRng};
@@ -61,7 +63,9 @@ fn main() {
     let items: Vec<FofItem> = (0..batch)
         .map(|i| FofItem {
             image: ImageItem {
-                pixels: (0..3 * image * image).map(|_| rng.random_range(0.0..1.0)).collect(),
+                pixels: (0..3 * image * image)
+                    .map(|_| rng.random_range(0.0..1.0))
+                    .collect(),
                 channels: 3,
                 height: image,
                 width: image,
@@ -99,10 +103,21 @@ fn main() {
         normalize: Normalize::Imagenet,
         fof: FofConfig::default(),
         num_grades: 3,
+        view_batching: match arg(&args, "--views", "auto").as_str() {
+            "joint" => ViewBatching::Joint,
+            "separate" => ViewBatching::Separate,
+            _ => ViewBatching::Auto,
+        },
     };
     let mut opt_b = AdamWConfig::new().with_weight_decay(0.01).init();
     let mut opt_f = AdamWConfig::new().with_weight_decay(0.01).init();
     let mut step_rng = ChaCha8Rng::seed_from_u64(2);
+
+    // the baseline step on 3B images: what the three views alone cost
+    let images3: Vec<ImageItem> = (0..3).flat_map(|_| images.clone()).collect();
+    let mut baseline3 = vit.init(&device, 0).unwrap_or_else(|e| fail(e));
+    let mut opt_b3 = AdamWConfig::new().with_weight_decay(0.01).init();
+    let mut t3 = Vec::new();
 
     let (mut tb, mut tf, mut ratio, mut tcam) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut mask_fraction = Vec::new();
@@ -117,7 +132,9 @@ fn main() {
         let db = t.elapsed().as_secs_f64();
 
         let t = Instant::now();
-        let l = fof_obj.losses(&fof, &items, &device).unwrap_or_else(|e| fail(e));
+        let l = fof_obj
+            .losses(&fof, &items, &device)
+            .unwrap_or_else(|e| fail(e));
         let _l: f32 = l.total.clone().into_scalar();
         let g = GradientsParams::from_grads(l.total.backward(), &fof);
         fof = opt_f.step(1e-4, fof, g);
@@ -125,13 +142,25 @@ fn main() {
 
         // the CAM pass alone (part of the FoF step)
         let t = Instant::now();
-        let x = base_obj.batch(&images, &device).unwrap_or_else(|e| fail(e)).0;
+        let x = base_obj
+            .batch(&images, &device)
+            .unwrap_or_else(|e| fail(e))
+            .0;
         let classes: Vec<usize> = (0..batch).map(|i| i % 3).collect();
         let cam = models::grad_cam(&fof.vit, x, &classes, depth.saturating_sub(2))
             .unwrap_or_else(|e| fail(e));
         let _ = cam.try_into_vec_as::<f32>();
         let dc = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let loss = base_obj
+            .batch_loss(&baseline3, images3.clone(), &mut step_rng, &device)
+            .unwrap_or_else(|e| fail(e));
+        let _l: f32 = loss.clone().into_scalar();
+        let g = GradientsParams::from_grads(loss.backward(), &baseline3);
+        baseline3 = opt_b3.step(1e-4, baseline3, g);
+        let d3 = t.elapsed().as_secs_f64();
         if i > 0 {
+            t3.push(d3);
             tb.push(db);
             tf.push(df);
             tcam.push(dc);
@@ -141,8 +170,10 @@ fn main() {
     }
     let (mb, mf) = (median(&tb), median(&tf));
     println!(
-        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"depth\":{depth},\"steps\":{steps},\"baseline_step_median_s\":{mb:.4},\"fof_step_median_s\":{mf:.4},\"cam_pass_median_s\":{:.4},\"ratio_median_of_pairs\":{:.3},\"ratio_of_medians\":{:.3},\"baseline_steps_s\":{tb:?},\"fof_steps_s\":{tf:?},\"mask_fraction\":{:.3}}}",
+        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"depth\":{depth},\"steps\":{steps},\"views\":\"{}\",\"baseline_step_median_s\":{mb:.4},\"fof_step_median_s\":{mf:.4},\"cam_pass_median_s\":{:.4},\"baseline_3b_step_median_s\":{:.4},\"ratio_median_of_pairs\":{:.3},\"ratio_of_medians\":{:.3},\"baseline_steps_s\":{tb:?},\"fof_steps_s\":{tf:?},\"mask_fraction\":{:.3}}}",
+        arg(&args, "--views", "auto"),
         median(&tcam),
+        median(&t3),
         median(&ratio),
         mf / mb,
         median(&mask_fraction)

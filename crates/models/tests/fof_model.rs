@@ -3,7 +3,7 @@
 //! bad `[model.fof]` values are reported by key.
 
 use models::burn::prelude::*;
-use models::fof::{FofConfig, FofItem, FofObjective, init_fof};
+use models::fof::{FofConfig, FofItem, FofObjective, ViewBatching, init_fof};
 use models::train::{AugmentationConfig, ExperimentConfig, ImageItem, Normalize, VitModelConfig};
 use models::vit::VitConfig;
 use rand::{Rng, SeedableRng};
@@ -52,10 +52,14 @@ fn views_replace_the_right_tokens() {
     model.mask_token =
         models::burn::module::Param::from_tensor(Tensor::<3>::ones([1, 1, 8], &device));
     let x = images(2, 1, &device);
-    let (plain, _) = model.forward_views(x.clone(), None);
+    let (plain, _) = model.forward_views(x.clone(), None, ViewBatching::Auto);
     let plain = rows(plain);
     // M = 1 everywhere: the positive view is the image, the negative view is all mask tokens
-    let (l, f) = model.forward_views(x.clone(), Some(Tensor::<2>::ones([2, 16], &device)));
+    let (l, f) = model.forward_views(
+        x.clone(),
+        Some(Tensor::<2>::ones([2, 16], &device)),
+        ViewBatching::Joint,
+    );
     assert_eq!(l.dims(), [6, 4]);
     assert_eq!(f.dims(), [6, 8]);
     let l = rows(l);
@@ -72,17 +76,31 @@ fn views_replace_the_right_tokens() {
     );
     assert!(!close(&l[4], &l[0]));
     // M = 0 everywhere: the roles swap
-    let (l, _) = model.forward_views(x.clone(), Some(Tensor::<2>::zeros([2, 16], &device)));
+    let (l, _) = model.forward_views(
+        x.clone(),
+        Some(Tensor::<2>::zeros([2, 16], &device)),
+        ViewBatching::Separate,
+    );
     let l = rows(l);
     assert!(close(&l[2], &l[3]));
     assert!(close(&l[4], &plain[0]) && close(&l[5], &plain[1]));
     // a partial mask changes both masked views
     let m: Vec<f32> = (0..32).map(|i| f32::from(u8::from(i % 3 == 0))).collect();
     let (l, _) = model.forward_views(
-        x,
+        x.clone(),
         Some(Tensor::<1>::from_floats(m.as_slice(), &device).reshape([2, 16])),
+        ViewBatching::Auto,
     );
     let l = rows(l);
+    // one batch of 3B or three batches of B: the same numbers
+    let (js, _) = model.forward_views(
+        x.clone(),
+        Some(Tensor::<1>::from_floats(m.as_slice(), &device).reshape([2, 16])),
+        ViewBatching::Separate,
+    );
+    for (a, b) in rows(js).iter().zip(&l) {
+        assert!(close(a, b));
+    }
     assert!(!close(&l[2], &plain[0]) && !close(&l[4], &plain[0]) && !close(&l[2], &l[4]));
 }
 
@@ -119,6 +137,7 @@ fn objective(frl: bool, mca: bool) -> FofObjective {
             ..FofConfig::default()
         },
         num_grades: 3,
+        view_batching: ViewBatching::Auto,
     }
 }
 

@@ -21,7 +21,7 @@ pub use classification::classification_loss;
 pub use config::{FofConfig, KNOWN_BIOMARKERS};
 pub use frl::{frl_consistency, token_mask};
 pub use mca::{mca_view_labels, supcon_loss};
-pub use model::{FofModel, Projector, init_fof, wrap_vit};
+pub use model::{AUTO_JOINT_TOKENS, FofModel, Projector, ViewBatching, init_fof, wrap_vit};
 pub use objective::{FofItem, FofLosses, FofObjective};
 
 use crate::train::config::{ExperimentConfig, VitModelConfig};
@@ -33,6 +33,7 @@ use crate::train::{RunDir, TrainError};
 pub fn train_fof(
     config: &ExperimentConfig<VitModelConfig>,
     train_set: &dyn Dataset<Item = FofItem>,
+    valid: Option<&dyn Dataset<Item = FofItem>>,
     run: &RunDir,
     resume: bool,
     progress: bool,
@@ -61,6 +62,7 @@ pub fn train_fof(
         normalize: config.data.normalize,
         fof: fof.clone(),
         num_grades: config.model.num_classes,
+        view_batching: ViewBatching::Auto,
     };
     let vit_cfg = config.model.vit();
     let pretrained = config.model.pretrained.clone();
@@ -78,7 +80,7 @@ pub fn train_fof(
         &objective,
         init,
         train_set,
-        None,
+        valid,
         run,
         &config.to_toml()?,
         resume,

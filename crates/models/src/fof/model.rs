@@ -27,6 +27,25 @@ impl Projector {
     }
 }
 
+/// How [`FofModel::forward_views`] runs the three views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ViewBatching {
+    /// One batch of 3B while it holds at most [`AUTO_JOINT_TOKENS`] tokens, otherwise one view
+    /// after the other.
+    #[default]
+    Auto,
+    /// Always one batch of 3B.
+    Joint,
+    /// Always one view (batch B) after the other.
+    Separate,
+}
+
+/// Token count (3 B N) up to which [`ViewBatching::Auto`] runs the views as one batch. Measured
+/// with `benches/fof_step.rs` on Burn's Flex CPU backend (docs/benchmarks.md): at 224 px
+/// (B N = 4 x 196) a baseline step on 12 images costs 6.8x one on 4 (superlinear), so three
+/// batches of 4 are faster there; at 96 px (4 x 36) one batch of 12 is the faster.
+pub const AUTO_JOINT_TOKENS: usize = 1024;
+
 /// See the module documentation.
 #[derive(Module, Debug)]
 pub struct FofModel {
@@ -98,24 +117,42 @@ impl FofModel {
     /// Logits `[V B, K + 1]` and pooled features `[V B, D]` of the views of `images` `[B, C, H, W]`:
     /// with `mask` `[B, N]` (1 = high contribution) the rows are `[global; positive; negative]`
     /// (V = 3; positive: tokens with M = 0 replaced by the mask token, negative: tokens with
-    /// M = 1), run as one batch; without it the global view alone (V = 1).
+    /// M = 1); without it the global view alone (V = 1). The views are run as one batch of
+    /// V B or one after the other as `batching` says ([`ViewBatching::Auto`]: see there); the
+    /// result is the same.
     pub fn forward_views(
         &self,
         images: Tensor<4>,
         mask: Option<Tensor<2>>,
+        batching: ViewBatching,
     ) -> (Tensor<2>, Tensor<2>) {
         let e = self.vit.patch_embed(images); // [B, N, D]
-        let tokens = match mask {
-            None => e,
+        let views = match mask {
+            None => vec![e],
             Some(m) => {
                 let m = m.unsqueeze_dim::<3>(2); // [B, N, 1]
                 let keep_low = m.clone().neg().add_scalar(1.0);
                 let t = self.mask_token.val(); // [1, 1, D]
                 let pos = e.clone() * m.clone() + t.clone() * keep_low.clone();
                 let neg = e.clone() * keep_low + t * m;
-                Tensor::cat(vec![e, pos, neg], 0)
+                vec![e, pos, neg]
             }
         };
+        let [b, n, _] = views[0].dims();
+        let joint = match batching {
+            ViewBatching::Joint => true,
+            ViewBatching::Separate => false,
+            ViewBatching::Auto => b * n * views.len() <= AUTO_JOINT_TOKENS,
+        };
+        if joint || views.len() == 1 {
+            return self.encode(Tensor::cat(views, 0));
+        }
+        let (logits, feats): (Vec<_>, Vec<_>) = views.into_iter().map(|v| self.encode(v)).unzip();
+        (Tensor::cat(logits, 0), Tensor::cat(feats, 0))
+    }
+
+    /// Patch tokens (before the position table) -> (logits, pooled features).
+    fn encode(&self, tokens: Tensor<3>) -> (Tensor<2>, Tensor<2>) {
         let z = self
             .vit
             .run_blocks(self.vit.add_position(tokens), 0..self.vit.depth());

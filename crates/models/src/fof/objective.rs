@@ -12,6 +12,8 @@
 //! augmentation as the global view (upstream draws a second colour augmentation for it; fof.md
 //! section 8 leaves the choice open).
 
+use std::collections::BTreeMap;
+
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -22,11 +24,11 @@ use super::classification::classification_loss;
 use super::config::FofConfig;
 use super::frl::{frl_consistency, token_mask};
 use super::mca::{l2_normalize, mca_view_labels, supcon_loss};
-use super::model::FofModel;
+use super::model::{FofModel, ViewBatching};
 use crate::train::TrainError;
 use crate::train::augment::augment;
 use crate::train::config::{AugmentationConfig, Normalize};
-use crate::train::data::ImageItem;
+use crate::train::data::{Dataset, ImageItem};
 use crate::train::objective::{ImageClassification, Objective};
 
 /// A training ROI with its biomarker states, in the order of the config's `biomarkers`
@@ -55,6 +57,8 @@ pub struct FofObjective {
     pub normalize: Normalize,
     pub fof: FofConfig,
     pub num_grades: usize,
+    /// How the three views are batched (a speed setting; the result is the same).
+    pub view_batching: ViewBatching,
 }
 
 impl FofObjective {
@@ -116,7 +120,7 @@ impl FofObjective {
             let frac = m.iter().map(|&v| f64::from(v)).sum::<f64>() / m.len().max(1) as f64;
             let n = m.len() / b;
             let mask = Tensor::<1>::from_floats(m.as_slice(), device).reshape([b, n]);
-            let (logits, feats) = model.forward_views(x, Some(mask));
+            let (logits, feats) = model.forward_views(x, Some(mask), self.view_batching);
             let mut l = logits.chunk(3, 0).into_iter();
             let (lg, lp, ln) = match (l.next(), l.next(), l.next()) {
                 (Some(a), Some(p), Some(n)) => (a, p, n),
@@ -131,7 +135,7 @@ impl FofObjective {
             };
             (cls, Some(frl), feats, 3usize, Some(frac))
         } else {
-            let (logits, feats) = model.forward_views(x, None);
+            let (logits, feats) = model.forward_views(x, None, self.view_batching);
             let cls = CrossEntropyLossConfig::new()
                 .init(device)
                 .forward(logits, y);
@@ -198,5 +202,51 @@ impl Objective for FofObjective {
             )
         });
         Ok(self.losses(model, &items, device)?.total)
+    }
+
+    /// Grading on the global view as at inference: cross entropy and accuracy of the softmax
+    /// over the K grade logits (the background logit left out).
+    fn evaluate(
+        &self,
+        model: &FofModel,
+        data: &dyn Dataset<Item = FofItem>,
+        batch_size: usize,
+        device: &Device,
+    ) -> Result<BTreeMap<String, f64>, TrainError> {
+        let k = self.num_grades;
+        let base = ImageClassification {
+            augmentation: AugmentationConfig::none(),
+            normalize: self.normalize,
+        };
+        let ce = CrossEntropyLossConfig::new().init(device);
+        let n = data.len();
+        let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+        for start in (0..n).step_by(batch_size.max(1)) {
+            let items = (start..(start + batch_size).min(n))
+                .map(|i| data.get(i).map(|it| it.image))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (x, y) = base.batch(&items, device)?;
+            let logits = model.vit.forward(x);
+            let [b, _] = logits.dims();
+            let logits = logits.slice([0..b, 0..k]);
+            let pred: Vec<i64> = logits
+                .clone()
+                .argmax(1)
+                .try_into_vec_as::<i64>()
+                .map_err(|e| TrainError::Data(format!("{e:?}")))?;
+            correct += pred
+                .iter()
+                .zip(&items)
+                .filter(|(p, it)| **p == it.label as i64)
+                .count();
+            let l: f32 = ce.forward(logits, y).into_scalar();
+            loss_sum += f64::from(l) * items.len() as f64;
+        }
+        let mut m = BTreeMap::new();
+        if n > 0 {
+            m.insert("loss".into(), loss_sum / n as f64);
+            m.insert("accuracy".into(), correct as f64 / n as f64);
+        }
+        Ok(m)
     }
 }

@@ -143,7 +143,13 @@ pub fn train_grading(
                 inner: &fds,
                 indices: train_idx.to_vec(),
             };
-            let out = train_fof(cfg, &train_set, run, resume, true)?;
+            let val_set = Subset {
+                inner: &fds,
+                indices: valid_idx.to_vec(),
+            };
+            let valid: Option<&dyn Dataset<Item = FofItem>> =
+                if valid_idx.is_empty() { None } else { Some(&val_set) };
+            let out = train_fof(cfg, &train_set, valid, run, resume, true)?;
             Ok(TrainOutcome {
                 model: out.model.vit,
                 metrics: out.metrics,
