@@ -6,6 +6,10 @@
 //!   ROI with `--split roi`, only to reproduce upstream FoF's leaky protocol); metrics per ROI
 //!   and per patient with the keys of `gliofuse evaluate classification --json`.
 //! * `predict`: grade and probabilities of images, optionally Grad-CAM overlays.
+//! * `ablation` (issue 7): FoF's ablation, four `cv` runs on the same folds.
+//!
+//! A config with `[model.fof]` trains FoF (FRL + MCA, [`models::fof`]) in `train` and `cv`
+//! ([`fof`]); the trained model is still a ViT graded from the image alone.
 //!
 //! Grades 2/3/4 are classes 0/1/2. Every run directory holds the engine's files (config.toml,
 //! metrics, checkpoints, model.bpk) and `run.json`.
