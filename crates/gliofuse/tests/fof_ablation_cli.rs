@@ -192,6 +192,34 @@ fn ablation_end_to_end() {
     let sum: f64 = probs.values().map(|x| x.as_f64().unwrap()).sum();
     assert!((sum - 1.0).abs() < 1e-5, "{sum}");
 
+    // same seed, same bytes: the fof variant alone, again, in another directory
+    let out2 = dir.path().join("abl2");
+    let (rc, stdout, err) = gliofuse(&[
+        "grade",
+        "ablation",
+        "--config",
+        s(&cfg_path),
+        "--cohort",
+        s(&cohort),
+        "--out",
+        s(&out2),
+        "--folds",
+        "3",
+        "--only",
+        "fof",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(stdout.contains("not written yet"), "{stdout}");
+    assert!(!out2.join("ablation.json").exists());
+    assert_eq!(
+        std::fs::read(out2.join("fof/predictions.csv")).unwrap(),
+        std::fs::read(out.join("fof/predictions.csv")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(out2.join("fof/fold-1/model.bpk")).unwrap(),
+        std::fs::read(out.join("fof/fold-1/model.bpk")).unwrap()
+    );
+
     // no overwrite without --resume; --resume keeps the finished variants
     let e = one_error(gliofuse(&args));
     assert!(e.contains("--resume"), "{e}");
