@@ -215,10 +215,20 @@ fn ablation_end_to_end() {
         std::fs::read(out2.join("fof/predictions.csv")).unwrap(),
         std::fs::read(out.join("fof/predictions.csv")).unwrap()
     );
-    assert_eq!(
-        std::fs::read(out2.join("fof/fold-1/model.bpk")).unwrap(),
-        std::fs::read(out.join("fof/fold-1/model.bpk")).unwrap()
-    );
+    // and the same training losses, epoch by epoch (the .bpk files carry non-weight metadata)
+    let losses = |o: &Path| -> Vec<f64> {
+        let m: Value = serde_json::from_str(
+            &std::fs::read_to_string(o.join("fof/fold-1/metrics.json")).unwrap(),
+        )
+        .unwrap();
+        m.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["train_loss"].as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(losses(&out2).len(), 3);
+    assert_eq!(losses(&out2), losses(&out));
 
     // no overwrite without --resume; --resume keeps the finished variants
     let e = one_error(gliofuse(&args));
