@@ -20,13 +20,21 @@ use models::parse_device;
 use models::resnet::{IMAGENET_MEAN, IMAGENET_STD, ResNetConfig, load_torchvision_resnet};
 
 fn arg(args: &[String], name: &str, default: &str) -> String {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.to_string())
 }
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
 }
 
 fn fail(msg: String) -> ! {
@@ -39,13 +47,18 @@ fn main() {
     let batch: usize = arg(&args, "--batch", "16").parse().unwrap_or(16);
     let iters: usize = arg(&args, "--iters", "5").parse().unwrap_or(5);
     let image: usize = arg(&args, "--image", "224").parse().unwrap_or(224);
-    let device = parse_device(&arg(&args, "--device", "cpu")).unwrap_or_else(|e| fail(e.to_string()));
+    let device =
+        parse_device(&arg(&args, "--device", "cpu")).unwrap_or_else(|e| fail(e.to_string()));
     let weights = arg(&args, "--weights", "");
     let model = if weights.is_empty() {
         device.seed(0);
-        ResNetConfig::resnet50().init(&device).unwrap_or_else(|e| fail(e.to_string()))
+        ResNetConfig::resnet50()
+            .init(&device)
+            .unwrap_or_else(|e| fail(e.to_string()))
     } else {
-        load_torchvision_resnet(Path::new(&weights), &ResNetConfig::resnet50(), &device).unwrap_or_else(|e| fail(e.to_string())).0
+        load_torchvision_resnet(Path::new(&weights), &ResNetConfig::resnet50(), &device)
+            .unwrap_or_else(|e| fail(e.to_string()))
+            .0
     };
     let plane = image * image;
     let mut pixels = Vec::with_capacity(batch * 3 * plane);
@@ -57,8 +70,12 @@ fn main() {
     let mut times = Vec::new();
     for it in 0..=iters {
         let t0 = Instant::now();
-        let x = Tensor::<1>::from_floats(pixels.as_slice(), &device).reshape([batch, 3, image, image]);
-        let f = model.forward(x).try_into_vec_as::<f32>().unwrap_or_else(|e| fail(format!("{e:?}")));
+        let x =
+            Tensor::<1>::from_floats(pixels.as_slice(), &device).reshape([batch, 3, image, image]);
+        let f = model
+            .forward(x)
+            .try_into_vec_as::<f32>()
+            .unwrap_or_else(|e| fail(format!("{e:?}")));
         let dt = t0.elapsed().as_secs_f64();
         if it == 0 {
             let dump = arg(&args, "--dump", "");
@@ -75,7 +92,10 @@ fn main() {
     println!(
         "{{\"impl\": \"burn-flex\", \"batch\": {batch}, \"image\": {image}, \"threads\": {}, \"iters\": {iters}, \"seconds\": {:?}, \"median_s\": {med:.4}, \"patches_per_s\": {:.2}}}",
         rayon::current_num_threads(),
-        times.iter().map(|t| (t * 1e4).round() / 1e4).collect::<Vec<_>>(),
+        times
+            .iter()
+            .map(|t| (t * 1e4).round() / 1e4)
+            .collect::<Vec<_>>(),
         batch as f64 / med
     );
 }

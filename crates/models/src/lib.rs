@@ -6,6 +6,7 @@
 //!   bicubic resampling of the position table.
 //! * [`idh`]: the IDH networks (IIMF): the L2 MLP of Model 3, SA-Net deep features (Model 1),
 //!   and the invariant/specific fusion of Model 4 with its losses.
+//! * [`fof`]: FoF's FRL and MCA losses, the FoF model and its training objective.
 //! * [`grad_cam`]: Grad-CAM on the tokens of a chosen block (FoF Eq. 1).
 //! * [`resnet`]: ResNet-50 patch encoder in torchvision's layout, import of torchvision
 //!   `state_dict`s saved as SafeTensors.
@@ -18,6 +19,7 @@
 pub mod alloc;
 pub mod device;
 pub mod error;
+pub mod fof;
 pub mod gelu;
 pub mod grad_cam;
 pub mod hf_vit;

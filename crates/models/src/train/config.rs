@@ -239,6 +239,10 @@ pub struct VitModelConfig {
     /// HuggingFace ViT SafeTensors checkpoint to initialise from (see [`crate::hf_vit`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pretrained: Option<PathBuf>,
+    /// `[model.fof]`: train with FoF's FRL and MCA ([`crate::fof::FofConfig`]); the head then has
+    /// `num_classes + 1` outputs (background last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fof: Option<crate::fof::FofConfig>,
 }
 
 fn d_image() -> usize {
@@ -278,8 +282,21 @@ impl VitModelConfig {
             heads: self.heads,
             mlp_ratio: self.mlp_ratio,
             layer_norm_eps: self.layer_norm_eps,
-            num_classes: self.num_classes,
+            num_classes: self.outputs(),
         }
+    }
+
+    /// Check `[model.fof]` (if any): `Err((key, reason))`.
+    pub fn validate_fof(&self) -> Result<(), (String, String)> {
+        match &self.fof {
+            Some(f) => f.validate(self.depth),
+            None => Ok(()),
+        }
+    }
+
+    /// Classifier outputs: `num_classes`, plus FoF's background class with `[model.fof]`.
+    pub fn outputs(&self) -> usize {
+        self.num_classes + usize::from(self.fof.is_some())
     }
 }
 

@@ -349,14 +349,20 @@ pub fn load_trained_vit(
             reason: "no final model: the run has not finished; continue it with --resume".into(),
         });
     }
-    let model = config
-        .model
-        .vit()
-        .init(device, config.seed)?
-        .try_load_file(&path)
-        .map_err(|e| TrainError::Run {
-            path: path.clone(),
-            reason: format!("cannot load the model ({e:?})"),
-        })?;
+    let load_err = |e| TrainError::Run {
+        path: path.clone(),
+        reason: format!("cannot load the model ({e:?})"),
+    };
+    let vit = config.model.vit().init(device, config.seed)?;
+    let model = match &config.model.fof {
+        // a FoF run saves the whole FoF model; inference needs its ViT only
+        Some(f) => {
+            crate::fof::wrap_vit(vit, f.projection_dim, f.heads(), device, config.seed)
+                .try_load_file(&path)
+                .map_err(load_err)?
+                .vit
+        }
+        None => vit.try_load_file(&path).map_err(load_err)?,
+    };
     Ok((model, config))
 }

@@ -26,7 +26,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args as ClapArgs, ValueEnum};
 use models::burn::module::Module;
-use models::train::{RunDir, Subset, train_vit};
+use models::train::RunDir;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -68,6 +68,11 @@ pub struct CvArgs {
     /// cpu, gpu or gpu:N (overrides the config's device).
     #[arg(long)]
     pub device: Option<String>,
+    /// Grad-CAM overlays written to OUT/cams/<roi>.png per fold: this many test ROIs, the
+    /// first of each grade in turn (0: none). The map explains the ground-truth grade's logit
+    /// on the config's CAM block (default: second-to-last), as FoF's training does.
+    #[arg(long, default_value_t = 3)]
+    pub cams: usize,
     /// Train only this fold (0-based) and stop, e.g. to run folds in parallel processes; then
     /// run again with --resume and without --fold to write cv.json and predictions.csv.
     #[arg(long)]
@@ -246,12 +251,9 @@ pub fn run(a: &CvArgs) -> Result<()> {
             &rois,
             &[("train", &fold.train), ("test", &fold.test)],
         )?;
-        let train_set = Subset {
-            inner: &ds,
-            indices: fold.train.clone(),
-        };
-        let outcome = train_vit(&cfg, &train_set, None, &run, a.resume, true)
-            .with_context(|| format!("fold {f}"))?;
+        let outcome =
+            super::fof::train_grading(&cfg, &ds, &cohort_dir, &fold.train, &[], &run, a.resume)
+                .with_context(|| format!("fold {f}"))?;
         if a.fold.is_some() {
             println!(
                 "fold {f} trained in {}; when every fold is, run the same command with --resume and without --fold to write cv.json",
@@ -276,6 +278,25 @@ pub fn run(a: &CvArgs) -> Result<()> {
         }
         pred.flush()?;
         write_atomic(&a.out.join("predictions.csv"), pred.get_ref())?;
+        if a.cams > 0 {
+            let block = cfg
+                .model
+                .fof
+                .as_ref()
+                .map_or(model.depth().saturating_sub(2), |x| x.block(model.depth()));
+            write_cams(
+                &model,
+                &cfg,
+                &rois,
+                &fold.test,
+                &items,
+                a.cams,
+                block,
+                &device,
+                &a.out.join("cams"),
+            )
+            .with_context(|| format!("fold {f}: Grad-CAM overlays"))?;
+        }
         let (roi, patient) = fold_figures(&rois, &fold.test, &probs)
             .with_context(|| format!("fold {f} ({})", dir.display()))?;
         eprintln!(
@@ -330,6 +351,77 @@ pub fn run(a: &CvArgs) -> Result<()> {
         folds.len(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Grad-CAM overlays (`overlay::overlay`, alpha 0.5) of up to `n` test ROIs of a fold, picked
+/// grade by grade in test order, named after the ROI id so that runs on the same folds (the
+/// ablation's variants) show the same images.
+#[allow(clippy::too_many_arguments)]
+fn write_cams(
+    model: &models::Vit,
+    cfg: &models::train::ExperimentConfig<models::train::VitModelConfig>,
+    rois: &[Roi],
+    test: &[usize],
+    items: &[models::train::ImageItem],
+    n: usize,
+    block: usize,
+    device: &models::burn::prelude::Device,
+    dir: &std::path::Path,
+) -> Result<()> {
+    let mut picked: Vec<usize> = Vec::new();
+    'outer: while picked.len() < n {
+        let before = picked.len();
+        for g in super::data::GRADES {
+            if let Some(j) =
+                (0..test.len()).find(|&j| rois[test[j]].grade == g && !picked.contains(&j))
+            {
+                picked.push(j);
+                if picked.len() == n {
+                    break 'outer;
+                }
+            }
+        }
+        if picked.len() == before {
+            break;
+        }
+    }
+    if picked.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let obj = models::train::ImageClassification {
+        augmentation: models::train::AugmentationConfig::none(),
+        normalize: cfg.data.normalize,
+    };
+    let size = cfg.model.image_size;
+    for j in picked {
+        let r = &rois[test[j]];
+        let (x, _) = obj.batch(std::slice::from_ref(&items[j]), device)?;
+        let cam = models::grad_cam(model, x, &[r.label()], block)?;
+        let map: Vec<f32> = cam
+            .try_into_vec_as::<f32>()
+            .map_err(|e| anyhow!("reading the Grad-CAM map: {e:?}"))?;
+        let img = super::data::load_rgb(&r.path)?;
+        let png = super::overlay::overlay(&img, &map, size, size, 0.5);
+        let mut bytes = Vec::new();
+        png.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .context("encoding the overlay PNG")?;
+        let safe: String =
+            r.id.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+        write_atomic(&dir.join(format!("{safe}.png")), &bytes)?;
+    }
     Ok(())
 }
 

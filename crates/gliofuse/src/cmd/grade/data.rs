@@ -178,6 +178,9 @@ pub fn load_config(
             cfg.model.channels
         );
     }
+    if let Err((key, why)) = cfg.model.validate_fof() {
+        bail!("{}: key `{key}`: {why}", path.display());
+    }
     if let Some(d) = device {
         models::DeviceSpec::parse(d).context("--device")?;
         cfg.device = d.to_string();

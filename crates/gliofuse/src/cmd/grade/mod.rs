@@ -6,12 +6,18 @@
 //!   ROI with `--split roi`, only to reproduce upstream FoF's leaky protocol); metrics per ROI
 //!   and per patient with the keys of `gliofuse evaluate classification --json`.
 //! * `predict`: grade and probabilities of images, optionally Grad-CAM overlays.
+//! * `ablation` (issue 7): FoF's ablation, four `cv` runs on the same folds.
+//!
+//! A config with `[model.fof]` trains FoF (FRL + MCA, [`models::fof`]) in `train` and `cv`
+//! ([`fof`]); the trained model is still a ViT graded from the image alone.
 //!
 //! Grades 2/3/4 are classes 0/1/2. Every run directory holds the engine's files (config.toml,
 //! metrics, checkpoints, model.bpk) and `run.json`.
 
+pub mod ablation;
 pub mod cv;
 pub mod data;
+pub mod fof;
 pub mod overlay;
 pub mod predict;
 
@@ -24,8 +30,7 @@ use clap::{Args as ClapArgs, Subcommand};
 use models::Vit;
 use models::burn;
 use models::train::{
-    AugmentationConfig, Dataset, ImageClassification, ImageItem, Normalize, RunDir, Subset,
-    train_vit,
+    AugmentationConfig, Dataset, ImageClassification, ImageItem, Normalize, RunDir,
 };
 use rayon::prelude::*;
 
@@ -39,6 +44,8 @@ pub enum Command {
     Cv(cv::CvArgs),
     /// Grade images with a trained model (image only); optional Grad-CAM overlays.
     Predict(predict::PredictArgs),
+    /// FoF ablation: baseline, w/o FRL, w/o MCA and FoF cross-validated on the same folds.
+    Ablation(ablation::AblationArgs),
 }
 
 #[derive(ClapArgs, Debug)]
@@ -69,6 +76,7 @@ pub fn run(c: Command) -> Result<()> {
         Command::Train(a) => train(&a),
         Command::Cv(a) => cv::run(&a),
         Command::Predict(a) => predict::run(&a),
+        Command::Ablation(a) => ablation::run(&a),
     }
 }
 
@@ -151,20 +159,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         rois,
         image_size: cfg.model.image_size,
     };
-    let train_set = Subset {
-        inner: &ds,
-        indices: train_idx,
-    };
-    let val_set = Subset {
-        inner: &ds,
-        indices: val_idx,
-    };
-    let valid: Option<&dyn Dataset<Item = ImageItem>> = if val_set.is_empty() {
-        None
-    } else {
-        Some(&val_set)
-    };
-    let out = train_vit(&cfg, &train_set, valid, &run, a.resume, true)?;
+    let out = fof::train_grading(&cfg, &ds, &cohort_dir, &train_idx, &val_idx, &run, a.resume)?;
     if let Some(last) = out.metrics.last() {
         let extra: String = last
             .valid
@@ -199,7 +194,8 @@ pub(crate) fn write_split(
     crate::cmd::output::write_atomic(path, &bytes)
 }
 
-/// Softmax probabilities of `model` (no autodiff) on `items`, in batches of `batch`.
+/// Softmax probabilities of `model` (no autodiff) on `items`, in batches of `batch`, over the
+/// grade logits only (a FoF model's background logit, the last, is left out: fof.md section 7).
 pub(crate) fn predict_probs(
     model: &Vit,
     normalize: Normalize,
@@ -215,11 +211,13 @@ pub(crate) fn predict_probs(
     for chunk in items.chunks(batch.max(1)) {
         let (x, _) = obj.batch(chunk, device)?;
         model.check_input(x.dims())?;
-        let p = softmax(model.forward(x), 1);
+        let logits = model.forward(x);
+        let [b, outputs] = logits.dims();
+        let k = outputs.min(data::GRADES.len());
+        let p = softmax(logits.slice([0..b, 0..k]), 1);
         let v: Vec<f32> = p
             .try_into_vec_as::<f32>()
             .map_err(|e| anyhow::anyhow!("reading probabilities: {e:?}"))?;
-        let k = model.num_classes();
         out.extend(
             v.chunks(k)
                 .map(|r| r.iter().map(|&x| f64::from(x)).collect()),

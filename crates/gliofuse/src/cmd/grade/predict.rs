@@ -95,9 +95,10 @@ pub fn run(a: &PredictArgs) -> Result<()> {
     let run = run_dir(&a.model)?;
     let device = models::parse_device(&a.device).context("--device")?;
     let (model, cfg) = load_trained_vit(&run, &device)?;
-    if model.num_classes() != GRADES.len() {
+    // a FoF model has one more output (the background class), never used at inference
+    if model.num_classes() != cfg.model.outputs() || cfg.model.num_classes != GRADES.len() {
         bail!(
-            "{}: the model has {} outputs, a grading model has 3",
+            "{}: the model has {} outputs, a grading model has 3 (4 with FoF's background class)",
             run.final_model().display(),
             model.num_classes()
         );

@@ -1,0 +1,252 @@
+//! The FoF training objective (Pan et al., BIBM 2024, Eq. 6; fof.md section 7):
+//!
+//! ```text
+//! L = L_CLS + lambda1 L_FRL + lambda2 sum_n L_MCA^n
+//! ```
+//!
+//! One step: augmentation as the baseline; a Grad-CAM pass of the ground-truth grade logit on
+//! the configured block (no weight gradients, result detached: [`crate::grad_cam`] runs the
+//! model without autodiff up to the block and differentiates only the rest with respect to the
+//! block's tokens); the token mask (Eq. 2); the three views forwarded as one batch of 3B; the
+//! losses; one backward (by the engine). The positive view is built from the same colour
+//! augmentation as the global view (upstream draws a second colour augmentation for it; fof.md
+//! section 8 leaves the choice open).
+
+use std::collections::BTreeMap;
+
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::classification::classification_loss;
+use super::config::FofConfig;
+use super::frl::{frl_consistency, token_mask};
+use super::mca::{l2_normalize, mca_view_labels, supcon_loss};
+use super::model::{FofModel, ViewBatching};
+use crate::train::TrainError;
+use crate::train::augment::augment;
+use crate::train::config::{AugmentationConfig, Normalize};
+use crate::train::data::{Dataset, ImageItem};
+use crate::train::objective::{ImageClassification, Objective};
+
+/// A training ROI with its biomarker states, in the order of the config's `biomarkers`
+/// (`None`: unknown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FofItem {
+    pub image: ImageItem,
+    pub biomarkers: Vec<Option<i64>>,
+}
+
+/// The parts of one step's loss (for tests and the benchmark).
+#[derive(Debug, Clone)]
+pub struct FofLosses {
+    pub total: Tensor<1>,
+    pub cls: Tensor<1>,
+    pub frl: Option<Tensor<1>>,
+    pub mca: Option<Tensor<1>>,
+    /// Fraction of tokens with M = 1 in the batch (None without FRL).
+    pub mask_fraction: Option<f64>,
+}
+
+/// See the module documentation. `num_grades` is K (the head has K + 1 outputs).
+#[derive(Debug, Clone)]
+pub struct FofObjective {
+    pub augmentation: AugmentationConfig,
+    pub normalize: Normalize,
+    pub fof: FofConfig,
+    pub num_grades: usize,
+    /// How the three views are batched (a speed setting; the result is the same).
+    pub view_batching: ViewBatching,
+}
+
+impl FofObjective {
+    /// The losses of one batch of already augmented items.
+    pub fn losses(
+        &self,
+        model: &FofModel,
+        items: &[FofItem],
+        device: &Device,
+    ) -> Result<FofLosses, TrainError> {
+        let k = self.num_grades;
+        if model.vit.num_classes() != k + 1 {
+            return Err(TrainError::Data(format!(
+                "the FoF model has {} outputs; it needs {k} grades + 1 background",
+                model.vit.num_classes()
+            )));
+        }
+        if let Some(bad) = items.iter().find(|i| i.image.label >= k) {
+            return Err(TrainError::Data(format!(
+                "label {} of group `{}` is out of range for {k} classes",
+                bad.image.label, bad.image.group
+            )));
+        }
+        let nb = if self.fof.mca {
+            self.fof.biomarkers.len()
+        } else {
+            0
+        };
+        if nb > model.mca_heads.len() {
+            return Err(TrainError::Data(format!(
+                "{nb} biomarkers configured, the model has {} MCA heads",
+                model.mca_heads.len()
+            )));
+        }
+        if let Some(bad) = items.iter().find(|i| i.biomarkers.len() < nb) {
+            return Err(TrainError::Data(format!(
+                "group `{}` has {} biomarker values, the config lists {nb}",
+                bad.image.group,
+                bad.biomarkers.len()
+            )));
+        }
+        let images: Vec<ImageItem> = items.iter().map(|i| i.image.clone()).collect();
+        let base = ImageClassification {
+            augmentation: AugmentationConfig::none(),
+            normalize: self.normalize,
+        };
+        let (x, y) = base.batch(&images, device)?;
+        model.vit.check_input(x.dims())?;
+        let b = items.len();
+        let classes: Vec<usize> = items.iter().map(|i| i.image.label).collect();
+
+        let (cls, frl, feats, views, mask_fraction) = if self.fof.frl {
+            let block = self.fof.block(model.vit.depth());
+            let cam = crate::grad_cam::grad_cam(&model.vit, x.clone(), &classes, block)?;
+            let mask = token_mask(cam, model.vit.patch_size, self.fof.theta);
+            let m: Vec<f32> = mask
+                .try_into_vec_as::<f32>()
+                .map_err(|e| TrainError::Data(format!("reading the token mask: {e:?}")))?;
+            let frac = m.iter().map(|&v| f64::from(v)).sum::<f64>() / m.len().max(1) as f64;
+            let n = m.len() / b;
+            let mask = Tensor::<1>::from_floats(m.as_slice(), device).reshape([b, n]);
+            let (logits, feats) = model.forward_views(x, Some(mask), self.view_batching);
+            let mut l = logits.chunk(3, 0).into_iter();
+            let (lg, lp, ln) = match (l.next(), l.next(), l.next()) {
+                (Some(a), Some(p), Some(n)) => (a, p, n),
+                _ => return Err(TrainError::Data("internal: three views expected".into())),
+            };
+            let cls = classification_loss(lg, lp, ln, y, k);
+            let z = model.projector.forward(feats.clone());
+            let mut zs = z.chunk(3, 0).into_iter();
+            let frl = match (zs.next(), zs.next(), zs.next()) {
+                (Some(g), Some(p), Some(n)) => frl_consistency(g, p, n, self.fof.tau),
+                _ => return Err(TrainError::Data("internal: three views expected".into())),
+            };
+            (cls, Some(frl), feats, 3usize, Some(frac))
+        } else {
+            let (logits, feats) = model.forward_views(x, None, self.view_batching);
+            let cls = CrossEntropyLossConfig::new()
+                .init(device)
+                .forward(logits, y);
+            (cls, None, feats, 1usize, None)
+        };
+
+        let mca = if nb > 0 {
+            let mut total: Option<Tensor<1>> = None;
+            for (n, head) in model.mca_heads.iter().take(nb).enumerate() {
+                let sample: Vec<Option<i64>> = items.iter().map(|i| i.biomarkers[n]).collect();
+                let labels = if views == 3 {
+                    mca_view_labels(&sample)
+                } else {
+                    sample
+                };
+                let h = l2_normalize(head.forward(feats.clone()));
+                let term = supcon_loss(h, &labels, self.fof.tau);
+                total = Some(match total {
+                    None => term,
+                    Some(t) => t + term,
+                });
+            }
+            total
+        } else {
+            None
+        };
+
+        let mut total = cls.clone();
+        if let Some(f) = &frl {
+            total = total + f.clone().mul_scalar(self.fof.lambda1);
+        }
+        if let Some(m) = &mca {
+            total = total + m.clone().mul_scalar(self.fof.lambda2);
+        }
+        Ok(FofLosses {
+            total,
+            cls,
+            frl,
+            mca,
+            mask_fraction,
+        })
+    }
+}
+
+impl Objective for FofObjective {
+    type Model = FofModel;
+    type Item = FofItem;
+
+    fn batch_loss(
+        &self,
+        model: &FofModel,
+        mut items: Vec<FofItem>,
+        rng: &mut ChaCha8Rng,
+        device: &Device,
+    ) -> Result<Tensor<1>, TrainError> {
+        // one seed per item, drawn in order (as the baseline), so parallel augmentation stays
+        // deterministic and the baseline and FoF see the same augmentations
+        let seeds: Vec<u64> = items.iter().map(|_| rng.random()).collect();
+        items.par_iter_mut().zip(seeds).for_each(|(it, s)| {
+            augment(
+                &mut it.image,
+                &self.augmentation,
+                &mut ChaCha8Rng::seed_from_u64(s),
+            )
+        });
+        Ok(self.losses(model, &items, device)?.total)
+    }
+
+    /// Grading on the global view as at inference: cross entropy and accuracy of the softmax
+    /// over the K grade logits (the background logit left out).
+    fn evaluate(
+        &self,
+        model: &FofModel,
+        data: &dyn Dataset<Item = FofItem>,
+        batch_size: usize,
+        device: &Device,
+    ) -> Result<BTreeMap<String, f64>, TrainError> {
+        let k = self.num_grades;
+        let base = ImageClassification {
+            augmentation: AugmentationConfig::none(),
+            normalize: self.normalize,
+        };
+        let ce = CrossEntropyLossConfig::new().init(device);
+        let n = data.len();
+        let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+        for start in (0..n).step_by(batch_size.max(1)) {
+            let items = (start..(start + batch_size).min(n))
+                .map(|i| data.get(i).map(|it| it.image))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (x, y) = base.batch(&items, device)?;
+            let logits = model.vit.forward(x);
+            let [b, _] = logits.dims();
+            let logits = logits.slice([0..b, 0..k]);
+            let pred: Vec<i64> = logits
+                .clone()
+                .argmax(1)
+                .try_into_vec_as::<i64>()
+                .map_err(|e| TrainError::Data(format!("{e:?}")))?;
+            correct += pred
+                .iter()
+                .zip(&items)
+                .filter(|(p, it)| **p == it.label as i64)
+                .count();
+            let l: f32 = ce.forward(logits, y).into_scalar();
+            loss_sum += f64::from(l) * items.len() as f64;
+        }
+        let mut m = BTreeMap::new();
+        if n > 0 {
+            m.insert("loss".into(), loss_sum / n as f64);
+            m.insert("accuracy".into(), correct as f64 / n as f64);
+        }
+        Ok(m)
+    }
+}
