@@ -223,8 +223,9 @@ fn quick_demo() -> &'static (tempfile::TempDir, PathBuf, String) {
 }
 
 /// The pipeline run directories of the demo: (name, kind in run.json, header of predictions.csv).
-const DEMO_RUNS: [(&str, &str, &str); 4] = [
+const DEMO_RUNS: [(&str, &str, &str); 5] = [
     ("grade-baseline", "grade-cv", "fold,patient,image,label,p2,p3,p4"),
+    ("grade-fof", "grade-cv", "fold,patient,image,label,p2,p3,p4"),
     ("survival-joint", "survival", "seed,split,patient,slide,time,event,risk"),
     ("survival-crossattn", "survival", "seed,split,patient,slide,time,event,risk"),
     ("idh", "idh", "fold,model,patient,label,prob"),
@@ -269,9 +270,18 @@ fn quick_demo_writes_a_run_directory_per_pipeline() {
             .unwrap_or(0)
     };
     assert_eq!(pngs(&out.join("runs/grade-baseline/cams")), 4);
+    assert_eq!(pngs(&out.join("runs/grade-fof/cams")), 4);
+    // Baseline and FoF saw the same folds (same seed and patients): the report compares them.
+    let folds = |n: &str| {
+        let p = std::fs::read_to_string(out.join("runs").join(n).join("predictions.csv")).expect("predictions.csv");
+        let mut v: Vec<String> = p.lines().skip(1).map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(folds("grade-baseline"), folds("grade-fof"));
     assert!(pngs(&out.join("runs/survival-crossattn/attention")) >= 1);
     // The configs used, written for reruns with the plain subcommands.
-    for f in ["grade-baseline.toml", "survival-joint.toml", "survival-crossattn.toml", "idh.toml", "idh-params.yaml", "encoder.toml"] {
+    for f in ["grade-baseline.toml", "grade-fof.toml", "survival-joint.toml", "survival-crossattn.toml", "idh.toml", "idh-params.yaml", "encoder.toml"] {
         assert!(out.join("configs").join(f).is_file(), "configs/{f}");
     }
 }
@@ -286,14 +296,16 @@ fn quick_demo_ends_with_the_report_path_and_its_report_renders() {
         "{stdout}"
     );
     // The summary table names every step with its headline metric.
-    for step in ["grading: grade-baseline", "survival: survival-joint", "survival: survival-crossattn", "IDH: idh"] {
+    for step in ["grading: grade-baseline", "grading: grade-fof", "survival: survival-joint", "survival: survival-crossattn", "IDH: idh"] {
         assert!(stdout.contains(step), "{step} missing from the summary: {stdout}");
     }
     let html = std::fs::read_to_string(&page).expect("report.html");
     let ids = [
         "demo-steps",
         "demo-cohort",
+        "grade-compare-1",
         "grade-cv-1",
+        "grade-cv-2",
         "survival-1",
         "survival-2",
         "idh-1",
@@ -305,13 +317,13 @@ fn quick_demo_ends_with_the_report_path_and_its_report_renders() {
     }
     // brain1: all 107 features compared with pyradiomics 3.1.0's values.
     assert!(html.contains("All 107 feature values"));
-    // 4 Grad-CAM overlays and at least one attention heat map, inline.
-    assert!(html.matches("data:image/png;base64,").count() >= 5);
+    // 2 x 4 Grad-CAM overlays and at least one attention heat map, inline.
+    assert!(html.matches("data:image/png;base64,").count() >= 9);
     let Some(chrome) = browser_or_skip() else { return };
     let profile = dir.path().join("profile");
     std::fs::create_dir_all(&profile).expect("mkdir");
     let dom = dump_dom(&chrome, &profile, &page);
     let found = problems(&dom, &ids, true);
     assert!(found.is_empty(), "{found:?}");
-    assert!(dom.matches("data-loaded=\"").count() >= 5, "every CAM and attention picture loads");
+    assert!(dom.matches("data-loaded=\"").count() >= 9, "every CAM and attention picture loads");
 }
