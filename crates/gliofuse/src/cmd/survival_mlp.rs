@@ -67,6 +67,7 @@ pub fn table(a: &TableArgs) -> Result<()> {
         (None, None) => bail!("internal error: no split was read or made"),
     };
     let item = |r: usize| SlideItem {
+        bag: None,
         slide_id: String::new(),
         patient_id: d.pids[r].clone(),
         features: Arc::new(vec![0.0]),
