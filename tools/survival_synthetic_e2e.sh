@@ -14,10 +14,14 @@
 #                 initialisation under torch.manual_seed(0), exported offline with
 #                 `--random-init 0` -- ImageNet weights cannot be downloaded on the machine the
 #                 recorded run used; pass WEIGHTS=imagenet.safetensors where they can.
-#     PATIENTS    cohort size (default 200); MAX_PATCHES patches per slide (default 32);
+#     PATIENTS    cohort size (default 200); TILE_MAX patches kept by the tiling (default 16);
+#     MAX_PATCHES patches embedded per slide, the first of the shuffled tiles (default 8: the
+#                 CPU budget of the recorded run; ResNet-50 on a loaded 2-core machine ran at
+#                 ~1 patch/s);
 #     SLIDE_SIZE  slide side in pixels (default 2048); SEEDS (default 5); MODELS (default
 #                 "joint tanh scaled-dot rna-only slide-only"); BATCH (default 32, see below).
-#     NICE        prefix for the long stages (default "nice -n 19").
+#     NICE        prefix for the long stages (default "nice -n 19"); PARALLEL=1 trains the
+#                 models as concurrent processes.
 #
 # The one change to configs/survival/*.toml: [schedule] batch_size 128 -> $BATCH. With 200
 # patients a 70 % training split has ~130 patients (~190 slides), so batch 128 would give two
@@ -32,7 +36,8 @@ OUT=${1:-runs/surv-e2e}
 GLIOFUSE=${GLIOFUSE:-target/release/gliofuse}
 PYTHON=${PYTHON:-python3}
 PATIENTS=${PATIENTS:-200}
-MAX_PATCHES=${MAX_PATCHES:-32}
+TILE_MAX=${TILE_MAX:-16}
+MAX_PATCHES=${MAX_PATCHES:-8}
 SLIDE_SIZE=${SLIDE_SIZE:-2048}
 SEEDS=${SEEDS:-5}
 MODELS=${MODELS:-"joint tanh scaled-dot rna-only slide-only"}
@@ -68,17 +73,26 @@ fi
 # 3. tiling (Steyaert rules, seeded shuffle) and 4. embedding (first MAX_PATCHES of the
 #    shuffled patches of each slide)
 stage tile $NICE "$GLIOFUSE" slides tile --cohort "$OUT/cohort" --out "$OUT/tiles" \
-    --max-patches "$MAX_PATCHES"
+    --max-patches "$TILE_MAX"
 stage embed $NICE "$GLIOFUSE" slides embed --cohort "$OUT/cohort" --tiles "$OUT/tiles" \
-    --out "$OUT/bags" --encoder resnet50 --weights "$WEIGHTS"
+    --out "$OUT/bags" --encoder resnet50 --weights "$WEIGHTS" --max-patches "$MAX_PATCHES"
 
-# 5. the five model families, same patients and splits (seeds 42..42+SEEDS-1)
+# 5. the five model families, same patients and splits (seeds 42..42+SEEDS-1); PARALLEL=1 runs
+#    them as concurrent processes (the results do not depend on it)
 mkdir -p "$OUT/configs"
-for k in $MODELS; do
+train_model() {
+    local k=$1
     sed -e "s/^batch_size = .*/batch_size = $BATCH/" "configs/survival/$k.toml" > "$OUT/configs/$k.toml"
     stage "train-$k" $NICE "$GLIOFUSE" survival train --config "$OUT/configs/$k.toml" \
-        --cohort "$OUT/cohort" --bags "$OUT/bags" --out "$OUT/$k" --seeds "$SEEDS" --quiet
-done
+        --cohort "$OUT/cohort" --bags "$OUT/bags" --out "$OUT/$k" --seeds "$SEEDS" --quiet \
+        > "$OUT/train-$k.log" 2>&1
+}
+if [ "${PARALLEL:-0}" = 1 ]; then
+    for k in $MODELS; do train_model "$k" & done
+    wait
+else
+    for k in $MODELS; do train_model "$k"; done
+fi
 
 cat "$TIMINGS"
 "${PYTHON_TABLES:-python3}" tools/survival_tables.py "$OUT" $MODELS
