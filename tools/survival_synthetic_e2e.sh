@@ -21,7 +21,7 @@
 #     SLIDE_SIZE  slide side in pixels (default 2048); SEEDS (default 5); MODELS (default
 #                 "joint tanh scaled-dot rna-only slide-only"); BATCH (default 32, see below).
 #     NICE        prefix for the long stages (default "nice -n 19"); PARALLEL=1 trains the
-#                 models as concurrent processes.
+#                 models as concurrent processes, PARALLEL=seeds every (model, seed).
 #
 # The one change to configs/survival/*.toml: [schedule] batch_size 128 -> $BATCH. With 200
 # patients a 70 % training split has ~130 patients (~190 slides), so batch 128 would give two
@@ -77,22 +77,30 @@ stage tile $NICE "$GLIOFUSE" slides tile --cohort "$OUT/cohort" --out "$OUT/tile
 stage embed $NICE "$GLIOFUSE" slides embed --cohort "$OUT/cohort" --tiles "$OUT/tiles" \
     --out "$OUT/bags" --encoder resnet50 --weights "$WEIGHTS" --max-patches "$MAX_PATCHES"
 
-# 5. the five model families, same patients and splits (seeds 42..42+SEEDS-1); PARALLEL=1 runs
-#    them as concurrent processes (the results do not depend on it)
+# 5. the five model families, same patients and splits (seeds 42..42+SEEDS-1). PARALLEL=1 runs
+#    the models as concurrent processes, PARALLEL=seeds every (model, seed) as its own process
+#    writing OUT/<model>-s<seed> (a seed's result does not depend on the other seeds, so the
+#    numbers are the same; tools/survival_tables.py reads either layout).
 mkdir -p "$OUT/configs"
-train_model() {
-    local k=$1
-    sed -e "s/^batch_size = .*/batch_size = $BATCH/" "configs/survival/$k.toml" > "$OUT/configs/$k.toml"
-    stage "train-$k" $NICE "$GLIOFUSE" survival train --config "$OUT/configs/$k.toml" \
-        --cohort "$OUT/cohort" --bags "$OUT/bags" --out "$OUT/$k" --seeds "$SEEDS" --quiet \
-        > "$OUT/train-$k.log" 2>&1
+train_model() { # train_model MODEL [SEED]
+    local k=$1 cfg="$OUT/configs/$1.toml" out="$OUT/$1" n=$SEEDS name="train-$1"
+    local seed_edit="s/^seed = 42$/seed = 42/"
+    if [ -n "${2:-}" ]; then
+        cfg="$OUT/configs/$k-s$2.toml"; out="$OUT/$k-s$2"; n=1; name="train-$k-s$2"
+        seed_edit="s/^seed = .*/seed = $2/"
+    fi
+    sed -e "s/^batch_size = .*/batch_size = $BATCH/" -e "$seed_edit" "configs/survival/$k.toml" > "$cfg"
+    stage "$name" $NICE "$GLIOFUSE" survival train --config "$cfg" \
+        --cohort "$OUT/cohort" --bags "$OUT/bags" --out "$out" --seeds "$n" --quiet \
+        > "$OUT/$name.log" 2>&1
 }
-if [ "${PARALLEL:-0}" = 1 ]; then
-    for k in $MODELS; do train_model "$k" & done
-    wait
-else
-    for k in $MODELS; do train_model "$k"; done
-fi
+case "${PARALLEL:-0}" in
+    1) for k in $MODELS; do train_model "$k" & done; wait ;;
+    seeds) for k in $MODELS; do for i in $(seq 0 $((SEEDS - 1))); do
+               train_model "$k" $((42 + i)) &
+           done; done; wait ;;
+    *) for k in $MODELS; do train_model "$k"; done ;;
+esac
 
 cat "$TIMINGS"
 "${PYTHON_TABLES:-python3}" tools/survival_tables.py "$OUT" $MODELS
