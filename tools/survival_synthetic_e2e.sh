@@ -60,7 +60,7 @@ stage() { # stage NAME command...
 }
 
 # 1. cohort: pyramidal TIFF slides (1-2 per patient), 2,000 genes of raw counts, no MRI.
-stage synth "$GLIOFUSE" synth --out "$OUT/cohort" --patients "$PATIENTS" --seed 7 \
+stage synth $NICE "$GLIOFUSE" synth --out "$OUT/cohort" --patients "$PATIENTS" --seed 7 \
     --roi-size 64 --max-rois 1 --slide-size "$SLIDE_SIZE" --slide-format tiff \
     --genes 2000 --mri-size 0,0,0
 

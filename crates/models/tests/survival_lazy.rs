@@ -96,7 +96,7 @@ fn run(root: &Path, tr: Vec<SlideItem>, va: Vec<SlideItem>, te: &[SlideItem]) ->
     cfg.attention_dim = 8;
     cfg.heads = 2;
     cfg.rna_dropout = 0.2;
-    cfg.head_dropout = 0.2;
+    cfg.head_dropout = Some(0.2);
     cfg.bag_size = BAG;
     let opts = TrainOptions {
         seed: 11,
