@@ -138,7 +138,12 @@ fn run(root: &Path, tr: Vec<SlideItem>, va: Vec<SlideItem>, te: &[SlideItem]) ->
         val_c: out
             .metrics
             .iter()
-            .map(|m| m.valid.get("valid_c_index_case").copied().unwrap_or(f64::NAN))
+            .map(|m| {
+                m.valid
+                    .get("valid_c_index_case")
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            })
             .collect(),
         best: read_selection(root).and_then(|s| s.best_epoch),
         test_risk: preds.iter().map(|p| p.risk).collect(),
@@ -167,7 +172,11 @@ fn lazy_bags_same_results_and_bounded_residency() {
     );
 
     let mem = run(&tmp.path().join("mem"), tr, va, &te);
-    assert_eq!(lazy_peak_values(), 0, "in-memory items never read a bag file");
+    assert_eq!(
+        lazy_peak_values(),
+        0,
+        "in-memory items never read a bag file"
+    );
     reset_lazy_peak();
     let lz = run(&tmp.path().join("lazy"), ltr, lva, &lte);
     let peak = lazy_peak_values();

@@ -385,12 +385,7 @@ pub fn train_cmd(a: &TrainArgs) -> Result<()> {
     if a.seeds == 0 {
         bail!("--seeds must be at least 1");
     }
-    let data = load_cohort(
-        &a.cohort,
-        a.bags.as_deref(),
-        &base.model,
-        a.bags_in_memory,
-    )?;
+    let data = load_cohort(&a.cohort, a.bags.as_deref(), &base.model, a.bags_in_memory)?;
     eprintln!(
         "survival train: {} patients, {} slides, {} genes, features {}-d; model {}",
         data.patients.len(),
