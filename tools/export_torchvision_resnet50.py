@@ -12,6 +12,8 @@ Usage:
     python tools/export_torchvision_resnet50.py --out resnet50.safetensors
         [--weights IMAGENET1K_V1 | IMAGENET1K_V2]      (default IMAGENET1K_V1)
         [--checkpoint path/to/state_dict.pth]           (a local .pth instead of downloading)
+        [--random-init SEED]                            (torchvision's own initialisation, no
+                                                         download; for offline pipeline tests)
 
 Which weights:
   * IMAGENET1K_V1 is `resnet50-0676ba61.pth`, torchvision's re-release of the original
@@ -42,9 +44,16 @@ def main():
     ap.add_argument("--out", required=True, help="output .safetensors file")
     ap.add_argument("--weights", default="IMAGENET1K_V1", choices=["IMAGENET1K_V1", "IMAGENET1K_V2"])
     ap.add_argument("--checkpoint", help="local torchvision ResNet-50 state_dict (.pth) instead of downloading")
+    ap.add_argument("--random-init", type=int, metavar="SEED",
+                    help="no pretrained weights: torchvision's default initialisation under "
+                         "torch.manual_seed(SEED) (an UNTRAINED encoder; for offline runs)")
     args = ap.parse_args()
 
-    if args.checkpoint:
+    if args.random_init is not None:
+        torch.manual_seed(args.random_init)
+        model = torchvision.models.resnet50(weights=None)
+        source = f"random-init torchvision resnet50, torch.manual_seed({args.random_init})"
+    elif args.checkpoint:
         sd = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
         if isinstance(sd, dict) and "state_dict" in sd:
             sd = sd["state_dict"]

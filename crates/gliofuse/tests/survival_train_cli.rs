@@ -168,7 +168,7 @@ fn train_predict_end_to_end() {
         );
     }
 
-    // same seed, same bytes
+    // same seed, same bytes; and the in-memory bags give what the default lazy bags gave
     let out2 = tmp.path().join("run2");
     ok(&run(&[
         "survival",
@@ -184,11 +184,21 @@ fn train_predict_end_to_end() {
         "--seeds",
         "2",
         "--quiet",
+        "--bags-in-memory",
     ]));
     assert_eq!(
         preds,
         std::fs::read_to_string(out2.join("predictions.csv")).unwrap()
     );
+    let mut m2: Value =
+        serde_json::from_str(&std::fs::read_to_string(out2.join("metrics.json")).unwrap()).unwrap();
+    let mut m1 = m.clone();
+    for a in [&mut m1, &mut m2] {
+        for s in a["per_seed"].as_array_mut().unwrap() {
+            s["train_seconds"] = Value::Null;
+        }
+    }
+    assert_eq!(m1, m2, "lazy and in-memory bags: same metrics");
 
     // predict on the bags: per slide and per case, attention CSVs
     let pred = tmp.path().join("pred.csv");

@@ -76,6 +76,7 @@ fn main() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let items: Vec<SlideItem> = (0..batch)
         .map(|i| SlideItem {
+            bag: None,
             slide_id: format!("s{i}"),
             patient_id: format!("p{i}"),
             features: Arc::new(

@@ -36,6 +36,7 @@ fn items(n: usize, seed: u64) -> Vec<SlideItem> {
             let t = -r.random::<f64>().ln() / eta.exp();
             let c = -r.random::<f64>().ln() * 2.0;
             SlideItem {
+                bag: None,
                 slide_id: format!("s{i}"),
                 patient_id: format!("p{}", i / 2),
                 features: Arc::new(f),

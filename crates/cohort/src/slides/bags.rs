@@ -176,6 +176,167 @@ pub fn read_bag(path: &Path) -> Result<Bag> {
     from_safetensors(path, &bytes)
 }
 
+/// A bag on disk whose feature rows are read on demand, for cohorts whose bags do not fit in
+/// memory together: [`BagFile::open`] parses only the SafeTensors header (N, D, dtype, where the
+/// `features` block starts); [`BagFile::read_rows`] seeks to and reads just the requested rows,
+/// [`BagFile::read_all`] the whole block. The values are exactly those [`read_bag`] returns.
+/// `.h5` bags have no such layout and are read whole (then the rows picked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BagFile {
+    pub path: std::path::PathBuf,
+    /// Number of patches N.
+    pub n: usize,
+    /// Feature dimension D.
+    pub dim: usize,
+    layout: Layout,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Layout {
+    /// Absolute byte offset of `features` row 0 and the element width / dtype.
+    SafeTensors { start: u64, dtype: Dtype },
+    /// Formats read whole by [`read_bag`].
+    Whole,
+}
+
+impl BagFile {
+    /// Reads the header of a bag file (SafeTensors: the JSON header only; `.h5`: the whole file).
+    pub fn open(path: &Path) -> Result<BagFile> {
+        use std::io::Read;
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if ext == "h5" || ext == "hdf5" {
+            let bag = read_bag(path)?;
+            return Ok(BagFile { path: path.to_path_buf(), n: bag.len(), dim: bag.dim, layout: Layout::Whole });
+        }
+        let bad = |msg: String| CohortError::Slide { path: path.to_path_buf(), msg };
+        let mut f = std::fs::File::open(path).map_err(|e| CohortError::io(path, e))?;
+        let file_len = f.metadata().map_err(|e| CohortError::io(path, e))?.len();
+        let mut len8 = [0u8; 8];
+        f.read_exact(&mut len8).map_err(|_| bad("not a SafeTensors file (shorter than 8 bytes)".into()))?;
+        let hlen = u64::from_le_bytes(len8);
+        if hlen > 100_000_000 || 8 + hlen > file_len {
+            return Err(bad(format!("not a SafeTensors file (header length {hlen})")));
+        }
+        let mut header = vec![0u8; hlen as usize];
+        f.read_exact(&mut header).map_err(|e| CohortError::io(path, e))?;
+        let json: serde_json::Value = serde_json::from_slice(&header)
+            .map_err(|e| bad(format!("not a SafeTensors file (header: {e})")))?;
+        let Some(t) = json.get("features") else {
+            return Err(bad("no tensor `features`; a bag needs `features` [N, D] and `coords` [N, 2]".into()));
+        };
+        let shape: Vec<usize> = t
+            .get("shape")
+            .and_then(|s| s.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_u64().map(|x| x as usize)).collect())
+            .unwrap_or_default();
+        if shape.len() != 2 || shape[1] == 0 {
+            return Err(bad(format!("`features` has shape {shape:?}; expected [N, D]")));
+        }
+        let dtype = match t.get("dtype").and_then(|d| d.as_str()) {
+            Some("F32") => Dtype::F32,
+            Some("F64") => Dtype::F64,
+            Some("F16") => Dtype::F16,
+            Some("BF16") => Dtype::BF16,
+            other => return Err(bad(format!("`features` has dtype {other:?}; expected F32, F64, F16 or BF16"))),
+        };
+        let offs: Vec<u64> = t
+            .get("data_offsets")
+            .and_then(|s| s.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_u64()).collect())
+            .unwrap_or_default();
+        let (n, dim) = (shape[0], shape[1]);
+        let want = (n * dim * dtype_bytes(dtype)) as u64;
+        if offs.len() != 2 || offs[1].checked_sub(offs[0]) != Some(want) || 8 + hlen + offs[1] > file_len {
+            return Err(bad(format!(
+                "`features` data offsets {offs:?} do not hold [{n}, {dim}] {dtype:?} values in a file of {file_len} bytes"
+            )));
+        }
+        Ok(BagFile { path: path.to_path_buf(), n, dim, layout: Layout::SafeTensors { start: 8 + hlen + offs[0], dtype } })
+    }
+
+    /// Number of patches N.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Feature rows `rows` (in that order), row-major `[rows.len(), dim]`. Only these rows are
+    /// read from disk.
+    pub fn read_rows(&self, rows: &[usize]) -> Result<Vec<f32>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let bad = |msg: String| CohortError::Slide { path: self.path.clone(), msg };
+        if let Some(&r) = rows.iter().find(|&&r| r >= self.n) {
+            return Err(bad(format!("row {r} requested from a bag of {} patches", self.n)));
+        }
+        let (start, dtype) = match &self.layout {
+            Layout::Whole => {
+                let bag = read_bag(&self.path)?;
+                let mut out = Vec::with_capacity(rows.len() * self.dim);
+                for &r in rows {
+                    out.extend_from_slice(bag.row(r));
+                }
+                return Ok(out);
+            }
+            Layout::SafeTensors { start, dtype } => (*start, *dtype),
+        };
+        let row_bytes = self.dim * dtype_bytes(dtype);
+        let mut f = std::fs::File::open(&self.path).map_err(|e| CohortError::io(&self.path, e))?;
+        let mut buf = vec![0u8; row_bytes];
+        let mut out = Vec::with_capacity(rows.len() * self.dim);
+        for &r in rows {
+            f.seek(SeekFrom::Start(start + (r * row_bytes) as u64)).map_err(|e| CohortError::io(&self.path, e))?;
+            f.read_exact(&mut buf).map_err(|e| CohortError::io(&self.path, e))?;
+            decode_into(&buf, dtype, &mut out);
+        }
+        if out.iter().any(|v| !v.is_finite()) {
+            return Err(bad("`features` holds NaN or infinite values".into()));
+        }
+        Ok(out)
+    }
+
+    /// Every feature row, row-major `[n, dim]` (one read of the `features` block).
+    pub fn read_all(&self) -> Result<Vec<f32>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let (start, dtype) = match &self.layout {
+            Layout::Whole => return Ok(read_bag(&self.path)?.features),
+            Layout::SafeTensors { start, dtype } => (*start, *dtype),
+        };
+        let mut f = std::fs::File::open(&self.path).map_err(|e| CohortError::io(&self.path, e))?;
+        f.seek(SeekFrom::Start(start)).map_err(|e| CohortError::io(&self.path, e))?;
+        let mut buf = vec![0u8; self.n * self.dim * dtype_bytes(dtype)];
+        f.read_exact(&mut buf).map_err(|e| CohortError::io(&self.path, e))?;
+        let mut out = Vec::with_capacity(self.n * self.dim);
+        decode_into(&buf, dtype, &mut out);
+        if out.iter().any(|v| !v.is_finite()) {
+            return Err(CohortError::Slide { path: self.path.clone(), msg: "`features` holds NaN or infinite values".into() });
+        }
+        Ok(out)
+    }
+}
+
+/// Bytes per element of the float dtypes a bag may hold.
+fn dtype_bytes(dtype: Dtype) -> usize {
+    dtype.bitsize() / 8
+}
+
+/// Little-endian `dtype` bytes -> f32, appended to `out` (same conversions as [`from_safetensors`]).
+fn decode_into(data: &[u8], dtype: Dtype, out: &mut Vec<f32>) {
+    match dtype {
+        Dtype::F64 => out.extend(
+            data.chunks_exact(8)
+                .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32),
+        ),
+        Dtype::F16 => out.extend(data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))),
+        Dtype::BF16 => out.extend(
+            data.chunks_exact(2).map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16)),
+        ),
+        _ => out.extend(data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+    }
+}
+
 /// IEEE half to single precision (exact).
 pub(crate) fn f16_to_f32(h: u16) -> f32 {
     let sign = ((h >> 15) as u32) << 31;
@@ -223,6 +384,38 @@ mod tests {
         assert_eq!(bag.features, vec![1.0, -2.0, 0.5, 65504.0]);
         assert_eq!(bag.coords, vec![[-1, -1]; 2]);
         assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+    }
+
+    #[test]
+    fn bag_file_reads_only_the_requested_rows_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 7;
+        let dim = 5;
+        let feats: Vec<f32> = (0..n * dim).map(|i| i as f32 * 0.37 - 3.0).collect();
+        let mut bag = Bag::new(feats, dim, (0..n as i64).map(|i| [i * 224, 0]).collect()).unwrap();
+        bag.metadata.insert("slide_id".into(), "S9".into());
+        let p = dir.path().join("S9.safetensors");
+        write_bag(&p, &bag).unwrap();
+        let f = BagFile::open(&p).unwrap();
+        assert_eq!((f.len(), f.dim), (n, dim));
+        assert_eq!(f.read_all().unwrap(), read_bag(&p).unwrap().features);
+        let rows = [6usize, 0, 3, 3];
+        let want: Vec<f32> = rows.iter().flat_map(|&r| bag.row(r).to_vec()).collect();
+        assert_eq!(f.read_rows(&rows).unwrap(), want);
+        let e = f.read_rows(&[7]).unwrap_err().to_string();
+        assert!(e.contains("row 7") && e.contains("S9.safetensors"), "{e}");
+        // Half precision: same conversion as the whole-file reader.
+        let halves: [u16; 4] = [0x3c00, 0xc000, 0x3800, 0x7bff];
+        let bytes: Vec<u8> = halves.iter().flat_map(|h| h.to_le_bytes()).collect();
+        let t = TensorView::new(Dtype::F16, vec![2, 2], &bytes).unwrap();
+        let ph = dir.path().join("h.safetensors");
+        std::fs::write(&ph, safetensors::serialize([("features", t)], None).unwrap()).unwrap();
+        let fh = BagFile::open(&ph).unwrap();
+        assert_eq!(fh.read_rows(&[1]).unwrap(), vec![0.5, 65504.0]);
+        assert_eq!(fh.read_all().unwrap(), read_bag(&ph).unwrap().features);
+        let pb = dir.path().join("bad.safetensors");
+        std::fs::write(&pb, b"nonsense").unwrap();
+        assert!(BagFile::open(&pb).unwrap_err().to_string().contains("bad.safetensors"));
     }
 
     #[test]

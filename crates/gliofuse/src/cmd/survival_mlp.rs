@@ -47,6 +47,7 @@ pub fn table(a: &TableArgs) -> Result<()> {
     let (x, names, _prep) = features(&t, &d, &sides)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let item = |r: usize| SlideItem {
+        bag: None,
         slide_id: String::new(),
         patient_id: d.pids[r].clone(),
         features: Arc::new(vec![0.0]),

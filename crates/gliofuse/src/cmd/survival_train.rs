@@ -30,7 +30,7 @@ use clap::Args as ClapArgs;
 use serde::{Deserialize, Serialize};
 
 use cohort::rna_transform::{RnaTransform, RnaTransformConfig};
-use cohort::slides::bags::read_bag;
+use cohort::slides::bags::{BagFile, read_bag};
 use models::burn::prelude::Device;
 use models::survival::train::{SlideItem, SurvivalObjective, case_level, predict, read_selection};
 use models::survival::{SurvivalDims, SurvivalModelConfig, SurvivalNet};
@@ -61,6 +61,11 @@ pub struct TrainArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Hold every bag in memory (faster on small cohorts). By default only the bag headers are
+    /// read up front; a training step reads just the sampled patches of its slides and an
+    /// evaluation one chunk of slides at a time, so large cohorts fit in memory. Same results.
+    #[arg(long)]
+    pub bags_in_memory: bool,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -102,7 +107,14 @@ struct PatientRow {
     time: f64,
     event: bool,
     rna: Option<Vec<f64>>,
-    slides: Vec<(String, Arc<Vec<f32>>, usize)>,
+    slides: Vec<(String, SlideBag)>,
+}
+
+/// A slide's features: in memory (`--bags-in-memory`) or read on demand from its file.
+#[derive(Debug, Clone)]
+enum SlideBag {
+    Memory(Arc<Vec<f32>>, usize),
+    Lazy(Arc<BagFile>),
 }
 
 struct CohortData {
@@ -112,7 +124,12 @@ struct CohortData {
     excluded: BTreeMap<String, usize>,
 }
 
-fn load_cohort(dir: &Path, bags: Option<&Path>, cfg: &SurvivalModelConfig) -> Result<CohortData> {
+fn load_cohort(
+    dir: &Path,
+    bags: Option<&Path>,
+    cfg: &SurvivalModelConfig,
+    in_memory: bool,
+) -> Result<CohortData> {
     let manifest = cohort::Manifest::read(dir)?;
     let base = if dir.is_dir() {
         dir.to_path_buf()
@@ -205,21 +222,31 @@ fn load_cohort(dir: &Path, bags: Option<&Path>, cfg: &SurvivalModelConfig) -> Re
                 if !path.exists() {
                     continue;
                 }
-                let bag =
-                    read_bag(&path).with_context(|| format!("reading bag {}", path.display()))?;
-                if bag.is_empty() {
+                let (bag_dim, slide_bag) = if in_memory {
+                    let bag = read_bag(&path)
+                        .with_context(|| format!("reading bag {}", path.display()))?;
+                    let n = bag.len();
+                    (bag.dim, SlideBag::Memory(Arc::new(bag.features), n))
+                } else {
+                    let f = BagFile::open(&path)
+                        .with_context(|| format!("reading bag {}", path.display()))?;
+                    (f.dim, SlideBag::Lazy(Arc::new(f)))
+                };
+                let n = match &slide_bag {
+                    SlideBag::Memory(_, n) => *n,
+                    SlideBag::Lazy(f) => f.len(),
+                };
+                if n == 0 {
                     continue;
                 }
-                if dim != 0 && bag.dim != dim {
+                if dim != 0 && bag_dim != dim {
                     bail!(
-                        "{}: features are {}-d, earlier bags {dim}-d; embed every slide with the same encoder",
+                        "{}: features are {bag_dim}-d, earlier bags {dim}-d; embed every slide with the same encoder",
                         path.display(),
-                        bag.dim
                     );
                 }
-                dim = bag.dim;
-                let n = bag.len();
-                slides.push((sid.clone(), Arc::new(bag.features), n));
+                dim = bag_dim;
+                slides.push((sid.clone(), slide_bag));
             }
             if slides.is_empty() {
                 *excluded.entry("no bag".into()).or_default() += 1;
@@ -273,15 +300,26 @@ fn items_of(
             _ => Vec::new(),
         });
         if uses_slides {
-            for (sid, f, n) in &p.slides {
-                items.push(SlideItem {
-                    slide_id: sid.clone(),
-                    patient_id: p.id.clone(),
-                    features: f.clone(),
-                    n_patches: *n,
-                    rna: rna.clone(),
-                    time: p.time,
-                    event: p.event,
+            for (sid, bag) in &p.slides {
+                items.push(match bag {
+                    SlideBag::Memory(f, n) => SlideItem {
+                        slide_id: sid.clone(),
+                        patient_id: p.id.clone(),
+                        features: f.clone(),
+                        bag: None,
+                        n_patches: *n,
+                        rna: rna.clone(),
+                        time: p.time,
+                        event: p.event,
+                    },
+                    SlideBag::Lazy(f) => SlideItem::lazy(
+                        sid.clone(),
+                        p.id.clone(),
+                        f.clone(),
+                        rna.clone(),
+                        p.time,
+                        p.event,
+                    ),
                 });
             }
         } else {
@@ -290,6 +328,7 @@ fn items_of(
                 slide_id: String::new(),
                 patient_id: p.id.clone(),
                 features: Arc::new(vec![0.0]),
+                bag: None,
                 n_patches: 1,
                 rna,
                 time: p.time,
@@ -346,7 +385,7 @@ pub fn train_cmd(a: &TrainArgs) -> Result<()> {
     if a.seeds == 0 {
         bail!("--seeds must be at least 1");
     }
-    let data = load_cohort(&a.cohort, a.bags.as_deref(), &base.model)?;
+    let data = load_cohort(&a.cohort, a.bags.as_deref(), &base.model, a.bags_in_memory)?;
     eprintln!(
         "survival train: {} patients, {} slides, {} genes, features {}-d; model {}",
         data.patients.len(),
@@ -725,18 +764,22 @@ pub fn predict_cmd(a: &PredictArgs) -> Result<()> {
             } else {
                 Vec::new()
             };
-            let n = bag.len();
-            coords.push(bag.coords.clone());
-            bag_meta.insert(sid.clone(), bag.metadata.clone());
-            items.push(SlideItem {
-                slide_id: sid,
-                patient_id: pid,
-                features: Arc::new(bag.features),
-                n_patches: n,
-                rna: Arc::new(r),
-                time: 0.0,
-                event: false,
-            });
+            // Only the coordinates and metadata stay in memory; the features are read again
+            // chunk by chunk when predicting, so memory does not grow with the cohort.
+            let file = BagFile::open(&f)?;
+            if file.len() != bag.len() {
+                bail!("{}: the bag changed while it was being read", f.display());
+            }
+            coords.push(bag.coords);
+            bag_meta.insert(sid.clone(), bag.metadata);
+            items.push(SlideItem::lazy(
+                sid,
+                pid,
+                Arc::new(file),
+                Arc::new(r),
+                0.0,
+                false,
+            ));
         }
     } else {
         let mut ids: Vec<&String> = rna.keys().collect();
@@ -746,6 +789,7 @@ pub fn predict_cmd(a: &PredictArgs) -> Result<()> {
                 slide_id: String::new(),
                 patient_id: pid.clone(),
                 features: Arc::new(vec![0.0]),
+                bag: None,
                 n_patches: 1,
                 rna: Arc::new(rna[pid].clone()),
                 time: 0.0,

@@ -8,6 +8,11 @@
 //!   are padded and masked) from the objective's seeded RNG, which also draws the dropout masks;
 //!   loss = event-averaged Cox NLL of the slide risks.
 //! * Evaluation ([`predict`]): every patch of every slide, no dropout.
+//! * Lazy bags: an item may carry a [`BagFile`] instead of its features
+//!   ([`SlideItem::lazy`]); a training step then reads only the sampled patches of its slides
+//!   from disk, and evaluation reads one chunk of slides (at most `eval_patch_budget` patches) at
+//!   a time, so a cohort's bags are never all in memory. The values, hence the results for a
+//!   seed, are the same as with in-memory bags (same RNG draws, same rows).
 //! * Model selection: after each epoch the validation C-index at case level (case risk = mean
 //!   of its slides' risks) is computed; when it beats the best so far (strictly, so the earliest
 //!   epoch wins ties) the model is saved as `RUN/best_model.bpk` with `RUN/best.json`. A resumed
@@ -15,9 +20,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use burn::prelude::*;
+use cohort::slides::bags::BagFile;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -36,13 +43,93 @@ use crate::train::{RunDir, TrainError};
 pub struct SlideItem {
     pub slide_id: String,
     pub patient_id: String,
-    /// `n_patches * dim` patch features, row-major.
+    /// `n_patches * dim` patch features, row-major; empty for a lazy item (`bag` set).
     pub features: Arc<Vec<f32>>,
+    /// The bag file this item's features are read from on demand (see [`SlideItem::lazy`]).
+    pub bag: Option<Arc<BagFile>>,
     pub n_patches: usize,
     /// Transformed RNA of the patient.
     pub rna: Arc<Vec<f32>>,
     pub time: f64,
     pub event: bool,
+}
+
+/// Feature values read from lazy bags and held at this moment, and the most held at once
+/// (instrumentation: the bound on memory that lazy loading promises; see [`lazy_peak_values`]).
+static LAZY_RESIDENT: AtomicUsize = AtomicUsize::new(0);
+static LAZY_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+/// Most feature values read from lazy bags that were in memory at the same time since the
+/// process started (or since [`reset_lazy_peak`]).
+pub fn lazy_peak_values() -> usize {
+    LAZY_PEAK.load(Ordering::SeqCst)
+}
+
+/// Restart the peak count of [`lazy_peak_values`] from what is held now.
+pub fn reset_lazy_peak() {
+    LAZY_PEAK.store(LAZY_RESIDENT.load(Ordering::SeqCst), Ordering::SeqCst);
+}
+
+/// Counts `n` values as resident while alive.
+struct Resident(usize);
+
+impl Resident {
+    fn new(n: usize) -> Self {
+        let now = LAZY_RESIDENT.fetch_add(n, Ordering::SeqCst) + n;
+        LAZY_PEAK.fetch_max(now, Ordering::SeqCst);
+        Resident(n)
+    }
+}
+
+impl Drop for Resident {
+    fn drop(&mut self) {
+        LAZY_RESIDENT.fetch_sub(self.0, Ordering::SeqCst);
+    }
+}
+
+impl SlideItem {
+    /// An item whose features stay on disk in `bag` until a step or an evaluation needs them.
+    pub fn lazy(
+        slide_id: String,
+        patient_id: String,
+        bag: Arc<BagFile>,
+        rna: Arc<Vec<f32>>,
+        time: f64,
+        event: bool,
+    ) -> Self {
+        SlideItem {
+            slide_id,
+            patient_id,
+            features: Arc::new(Vec::new()),
+            n_patches: bag.len(),
+            bag: Some(bag),
+            rna,
+            time,
+            event,
+        }
+    }
+
+    /// Rows `idx` of the bag, row-major (read from disk for a lazy item).
+    fn rows(&self, idx: &[usize], dim: usize) -> Result<Vec<f32>, TrainError> {
+        match &self.bag {
+            Some(b) => b.read_rows(idx).map_err(data_err),
+            None => {
+                let mut f = Vec::with_capacity(idx.len() * dim);
+                for &i in idx {
+                    f.extend_from_slice(&self.features[i * dim..(i + 1) * dim]);
+                }
+                Ok(f)
+            }
+        }
+    }
+
+    /// All features (a cheap clone in memory; read from disk for a lazy item).
+    fn all_features(&self) -> Result<Arc<Vec<f32>>, TrainError> {
+        match &self.bag {
+            Some(b) => Ok(Arc::new(b.read_all().map_err(data_err)?)),
+            None => Ok(self.features.clone()),
+        }
+    }
 }
 
 /// The Cox objective over slides.
@@ -122,12 +209,12 @@ impl SurvivalObjective {
     }
 
     fn batch(&self, items: &[SlideItem], device: &Device) -> Result<BagBatch, TrainError> {
+        check_items(items, self.dim)?;
         let bags: Vec<(&[f32], usize)> = items
             .iter()
             .map(|i| (i.features.as_slice(), i.n_patches))
             .collect();
         let rna: Vec<&[f32]> = items.iter().map(|i| i.rna.as_slice()).collect();
-        check_items(items, self.dim)?;
         Ok(BagBatch::new(&bags, self.dim, &rna, device))
     }
 }
@@ -135,7 +222,17 @@ impl SurvivalObjective {
 fn check_items(items: &[SlideItem], dim: usize) -> Result<(), TrainError> {
     let g = items.first().map_or(0, |i| i.rna.len());
     for it in items {
-        if it.features.len() != it.n_patches * dim || it.n_patches == 0 {
+        if let Some(b) = &it.bag {
+            if b.dim != dim || b.len() != it.n_patches || it.n_patches == 0 {
+                return Err(TrainError::Data(format!(
+                    "{}: {} patches of width {}, expected {} of width {dim}; every bag needs at least one patch of the same width",
+                    b.path.display(),
+                    b.len(),
+                    b.dim,
+                    it.n_patches
+                )));
+            }
+        } else if it.features.len() != it.n_patches * dim || it.n_patches == 0 {
             return Err(TrainError::Data(format!(
                 "slide `{}` has {} values for {} patches of width {dim}; every bag needs at least one patch of the same width",
                 it.slide_id,
@@ -166,25 +263,34 @@ impl Objective for SurvivalObjective {
         device: &Device,
     ) -> Result<Tensor<1>, TrainError> {
         let d = self.dim;
+        check_items(&items, d)?;
+        // Draws in item order exactly as for in-memory bags; a lazy item reads only these rows.
         let sampled: Vec<SlideItem> = items
             .iter()
             .map(|it| {
-                if it.n_patches <= self.bag_size {
-                    return it.clone();
-                }
-                let idx = sample(rng, it.n_patches, self.bag_size);
-                let mut f = Vec::with_capacity(self.bag_size * d);
-                for i in idx.iter() {
-                    f.extend_from_slice(&it.features[i * d..(i + 1) * d]);
-                }
-                SlideItem {
-                    features: Arc::new(f),
-                    n_patches: self.bag_size,
+                let (features, n) = if it.n_patches <= self.bag_size {
+                    (it.all_features()?, it.n_patches)
+                } else {
+                    let idx = sample(rng, it.n_patches, self.bag_size).into_vec();
+                    (Arc::new(it.rows(&idx, d)?), self.bag_size)
+                };
+                Ok(SlideItem {
+                    features,
+                    bag: None,
+                    n_patches: n,
                     ..it.clone()
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, TrainError>>()?;
+        let lazy_values: usize = items
+            .iter()
+            .zip(&sampled)
+            .filter(|(it, _)| it.bag.is_some())
+            .map(|(_, s)| s.features.len())
+            .sum();
+        let _resident = Resident::new(lazy_values);
         let batch = self.batch(&sampled, device)?;
+        drop(sampled);
         let out = model.forward(batch, &mut Some(rng));
         let time: Vec<f64> = items.iter().map(|i| i.time).collect();
         let event: Vec<bool> = items.iter().map(|i| i.event).collect();
@@ -282,9 +388,23 @@ pub fn predict(
             end += 1;
         }
         let chunk = &items[start..end];
-        let bags: Vec<(&[f32], usize)> = chunk
+        // Lazy items are read here, one chunk at a time, and dropped after the forward.
+        let feats = chunk
             .iter()
-            .map(|i| (i.features.as_slice(), i.n_patches))
+            .map(SlideItem::all_features)
+            .collect::<Result<Vec<_>, _>>()?;
+        let _resident = Resident::new(
+            chunk
+                .iter()
+                .zip(&feats)
+                .filter(|(it, _)| it.bag.is_some())
+                .map(|(_, f)| f.len())
+                .sum(),
+        );
+        let bags: Vec<(&[f32], usize)> = feats
+            .iter()
+            .zip(chunk)
+            .map(|(f, i)| (f.as_slice(), i.n_patches))
             .collect();
         let rna: Vec<&[f32]> = chunk.iter().map(|i| i.rna.as_slice()).collect();
         let o = model.forward(BagBatch::new(&bags, dim, &rna, device), &mut None);
