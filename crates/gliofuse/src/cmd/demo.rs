@@ -264,6 +264,7 @@ pub fn run(a: Args) -> Result<()> {
             seeds: sizes.survival_seeds,
             resume: false,
             quiet: false,
+            bags_in_memory: false,
         })
         .with_context(|| format!("survival run {name}"))?;
         if *attention {
