@@ -16,9 +16,7 @@ use std::collections::BTreeMap;
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
-use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
 use super::classification::classification_loss;
 use super::config::FofConfig;
@@ -26,10 +24,9 @@ use super::frl::{frl_consistency, token_mask};
 use super::mca::{l2_normalize, mca_view_labels, supcon_loss};
 use super::model::{FofModel, ViewBatching};
 use crate::train::TrainError;
-use crate::train::augment::augment;
 use crate::train::config::{AugmentationConfig, Normalize};
 use crate::train::data::{Dataset, ImageItem};
-use crate::train::objective::{ImageClassification, Objective};
+use crate::train::objective::{ImageClassification, Objective, augment_batch};
 
 /// A training ROI with its biomarker states, in the order of the config's `biomarkers`
 /// (`None`: unknown).
@@ -191,16 +188,8 @@ impl Objective for FofObjective {
         rng: &mut ChaCha8Rng,
         device: &Device,
     ) -> Result<Tensor<1>, TrainError> {
-        // one seed per item, drawn in order (as the baseline), so parallel augmentation stays
-        // deterministic and the baseline and FoF see the same augmentations
-        let seeds: Vec<u64> = items.iter().map(|_| rng.random()).collect();
-        items.par_iter_mut().zip(seeds).for_each(|(it, s)| {
-            augment(
-                &mut it.image,
-                &self.augmentation,
-                &mut ChaCha8Rng::seed_from_u64(s),
-            )
-        });
+        // the baseline's draws, so both see the same augmentations
+        augment_batch(&mut items, |it| &mut it.image, &self.augmentation, rng);
         Ok(self.losses(model, &items, device)?.total)
     }
 

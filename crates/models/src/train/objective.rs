@@ -46,6 +46,22 @@ pub trait Objective: Sync {
     }
 }
 
+/// Augments the image of every item in parallel, each with its own seed drawn from `rng` in item
+/// order, so the result does not depend on the thread count and objectives that draw the same
+/// way (the baseline and FoF) see the same augmentations.
+pub(crate) fn augment_batch<T: Send>(
+    items: &mut [T],
+    image: fn(&mut T) -> &mut ImageItem,
+    augmentation: &AugmentationConfig,
+    rng: &mut ChaCha8Rng,
+) {
+    let seeds: Vec<u64> = items.iter().map(|_| rng.random()).collect();
+    items
+        .par_iter_mut()
+        .zip(seeds)
+        .for_each(|(it, s)| augment(image(it), augmentation, &mut ChaCha8Rng::seed_from_u64(s)));
+}
+
 /// ImageNet channel statistics (pixels in [0, 1]).
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
@@ -120,12 +136,7 @@ impl Objective for ImageClassification {
                 bad.label, bad.group
             )));
         }
-        // one seed per item, drawn in order, so parallel augmentation stays deterministic
-        let seeds: Vec<u64> = items.iter().map(|_| rng.random()).collect();
-        items
-            .par_iter_mut()
-            .zip(seeds)
-            .for_each(|(it, s)| augment(it, &self.augmentation, &mut ChaCha8Rng::seed_from_u64(s)));
+        augment_batch(&mut items, |it| it, &self.augmentation, rng);
         let (x, y) = self.batch(&items, device)?;
         model.check_input(x.dims())?;
         let logits = model.forward(x);
