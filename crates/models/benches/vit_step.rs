@@ -2,7 +2,9 @@
 //! 224x224 with batch 4, and one inference forward, on Burn's Flex CPU backend.
 //! The same work in PyTorch: bench/vit_step_torch.py. Results: docs/benchmarks.md.
 //!
-//! Run: `cargo bench -p models --bench vit_step -- [--steps N] [--image 224] [--batch 4] [--device cpu]`
+//! Run: `cargo bench -p models --bench vit_step -- [--steps N] [--image 224] [--batch 4] [--device cpu] [--micro-batches 2]`
+//! `--micro-batches` is the engine's `[schedule] micro_batches` (default 2: two halves of the
+//! batch run in parallel, `models::train::parallel`); 1 = the whole batch in one pass.
 //! Prints one JSON line with the per-step times (seconds) and their medians.
 
 use std::time::Instant;
@@ -71,6 +73,7 @@ fn main() {
         micro(&base, batch, image);
         return;
     }
+    let micro_batches: usize = arg(&args, "--micro-batches", "2").parse().unwrap_or(2);
     let device = base.clone().autodiff();
     device.seed(0);
     let cfg = VitConfig::tiny(image, 3);
@@ -101,10 +104,32 @@ fn main() {
     for i in 0..=steps {
         let t = Instant::now();
         let c = cpu_seconds();
-        let loss = ce.forward(model.forward(x.clone()), y.clone());
-        let l: f32 = loss.clone().into_scalar(); // forces the forward (Flex is eager anyway)
-        let t1 = Instant::now();
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        // the engine's step: `[schedule] micro_batches` parts run in parallel (default 2)
+        let (l, grads, t1) = if micro_batches > 1 {
+            let parts = models::train::parallel::split_items((0..batch).collect(), micro_batches);
+            let (l, grads) = models::train::parallel::data_parallel_grads(
+                &model,
+                parts,
+                &device,
+                |m, idx: Vec<usize>| {
+                    let r = idx[0]..idx[0] + idx.len();
+                    Ok(ce.forward(
+                        m.forward(x.clone().slice([r.clone()])),
+                        y.clone().slice([r]),
+                    ))
+                },
+            )
+            .unwrap_or_else(|e| {
+                eprintln!("error: {e}");
+                std::process::exit(2)
+            });
+            (l, grads, Instant::now())
+        } else {
+            let loss = ce.forward(model.forward(x.clone()), y.clone());
+            let l: f32 = loss.clone().into_scalar(); // forces the forward (Flex is eager anyway)
+            let t1 = Instant::now();
+            (l, GradientsParams::from_grads(loss.backward(), &model), t1)
+        };
         let t2 = Instant::now();
         model = optim.step(1e-4, model, grads);
         let dt = t.elapsed().as_secs_f64();
@@ -174,7 +199,7 @@ fn main() {
         median(&mut t_embed),
     );
     println!(
-        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"params\":{},\"steps\":{steps},\"threads\":\"{threads}\",\"malloc_kept\":{malloc_kept},\"train_step_median_s\":{mt:.4},\"train_step_cpu_median_s\":{mtc:.4},\"infer_median_s\":{mi:.4},\"train_forward_s\":{mf:.4},\"train_backward_s\":{mb:.4},\"train_optimizer_s\":{mo:.4},\"infer_attention_s\":{ma:.4},\"infer_mlp_s\":{mm:.4},\"infer_layernorm1_s\":{ml:.4},\"infer_embed_s\":{me:.4},\"train_steps_s\":{train:?},\"infer_s\":{infer:?},\"last_loss\":{:.4}}}",
+        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"params\":{},\"steps\":{steps},\"threads\":\"{threads}\",\"micro_batches\":{micro_batches},\"malloc_kept\":{malloc_kept},\"train_step_median_s\":{mt:.4},\"train_step_cpu_median_s\":{mtc:.4},\"infer_median_s\":{mi:.4},\"train_forward_s\":{mf:.4},\"train_backward_s\":{mb:.4},\"train_optimizer_s\":{mo:.4},\"infer_attention_s\":{ma:.4},\"infer_mlp_s\":{mm:.4},\"infer_layernorm1_s\":{ml:.4},\"infer_embed_s\":{me:.4},\"train_steps_s\":{train:?},\"infer_s\":{infer:?},\"last_loss\":{:.4}}}",
         model.num_params(),
         losses.last().copied().unwrap_or(f32::NAN)
     );

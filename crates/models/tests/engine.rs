@@ -65,6 +65,7 @@ fn options(epochs: usize, stop: Option<usize>) -> TrainOptions {
             warmup_epochs: 1,
             min_lr: 0.0,
             keep_checkpoints: 2,
+            micro_batches: 2, // the default: the resume test covers the data-parallel step
         },
         progress: false,
         stop_after_epochs: stop,

@@ -111,6 +111,7 @@ fn run(root: &Path, tr: Vec<SlideItem>, va: Vec<SlideItem>, te: &[SlideItem]) ->
             warmup_epochs: 0,
             min_lr: 0.0,
             keep_checkpoints: 1,
+            micro_batches: 1,
         },
         progress: false,
         stop_after_epochs: None,

@@ -71,6 +71,7 @@ fn run(
             warmup_epochs: 0,
             min_lr: 0.0,
             keep_checkpoints: 1,
+            micro_batches: 1,
         },
         progress: false,
         stop_after_epochs: stop,

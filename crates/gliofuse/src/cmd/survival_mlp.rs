@@ -81,6 +81,7 @@ pub fn table(a: &TableArgs) -> Result<()> {
             warmup_epochs: 0,
             min_lr: 0.0,
             keep_checkpoints: 1,
+            micro_batches: 1,
         },
         augmentation: Default::default(),
     };

@@ -188,8 +188,28 @@ impl Objective for FofObjective {
         rng: &mut ChaCha8Rng,
         device: &Device,
     ) -> Result<Tensor<1>, TrainError> {
+        self.prepare(&mut items, rng);
+        self.prepared_loss(model, items, device)
+    }
+
+    /// Without MCA every term is a mean over items (the CAM, the views, Eq. 3 and Eq. 4 are per
+    /// item), so a batch may be split into parallel micro-batches; MCA's supervised contrastive
+    /// loss couples the items of a batch, so with MCA the batch stays whole.
+    fn separable(&self) -> bool {
+        !(self.fof.mca && !self.fof.biomarkers.is_empty())
+    }
+
+    fn prepare(&self, items: &mut [FofItem], rng: &mut ChaCha8Rng) {
         // the baseline's draws, so both see the same augmentations
-        augment_batch(&mut items, |it| &mut it.image, &self.augmentation, rng);
+        augment_batch(items, |it| &mut it.image, &self.augmentation, rng);
+    }
+
+    fn prepared_loss(
+        &self,
+        model: &FofModel,
+        items: Vec<FofItem>,
+        device: &Device,
+    ) -> Result<Tensor<1>, TrainError> {
         Ok(self.losses(model, &items, device)?.total)
     }
 

@@ -25,6 +25,7 @@
 //! warmup_epochs = 0            # linear warmup, then cosine decay to min_lr (0)
 //! min_lr = 0.0
 //! keep_checkpoints = 2         # a checkpoint is written every epoch; older ones are pruned
+//! micro_batches = 2            # parts of a batch run in parallel, gradients summed (1: off)
 //!
 //! [augmentation]               # defaults shown
 //! hflip = 0.5
@@ -147,6 +148,12 @@ impl<M: Serialize + DeserializeOwned> ExperimentConfig<M> {
             return bad(
                 "schedule.keep_checkpoints",
                 "must be at least 1 (resume needs the last checkpoint)",
+            );
+        }
+        if s.micro_batches == 0 {
+            return bad(
+                "schedule.micro_batches",
+                "must be at least 1 (1 = the whole batch in one pass)",
             );
         }
         let a = &self.augmentation;
@@ -366,10 +373,25 @@ pub struct ScheduleConfig {
     /// How many per-epoch checkpoints to keep (oldest pruned first).
     #[serde(default = "d_keep")]
     pub keep_checkpoints: usize,
+    /// Micro-batches per batch, run forward and backward in parallel on the CPU threads with
+    /// their gradients summed (`models::train::parallel`): the same step as one pass up to float
+    /// rounding, and the same bytes whatever the thread count. Used only by objectives whose loss
+    /// is a mean over items (the ViT baseline, FoF without MCA); 1 = one pass. Default 2 (left
+    /// out of the resolved config when 2).
+    #[serde(default = "d_micro", skip_serializing_if = "is_d_micro")]
+    pub micro_batches: usize,
 }
 
 fn d_keep() -> usize {
     2
+}
+
+fn d_micro() -> usize {
+    2
+}
+
+fn is_d_micro(v: &usize) -> bool {
+    *v == d_micro()
 }
 
 /// `[augmentation]`: spatial flips/rotations and colour jitter, drawn from the run's seeded RNG.

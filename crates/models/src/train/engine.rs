@@ -26,6 +26,7 @@ use crate::train::TrainError;
 use crate::train::config::{ExperimentConfig, OptimizerConfig, ScheduleConfig, VitModelConfig};
 use crate::train::data::{Dataset, ImageItem};
 use crate::train::objective::{ImageClassification, Objective};
+use crate::train::parallel::{data_parallel_grads, split_items};
 use crate::train::run::{RngState, RunDir, TrainState, io_err, write_atomic};
 use crate::train::schedule::CosineSchedule;
 use crate::vit::Vit;
@@ -166,10 +167,19 @@ pub fn train<O: Objective>(
                 .map(|&i| train.get(i))
                 .collect::<Result<Vec<_>, _>>()?;
             lr = sched.lr(step);
-            let loss = objective.batch_loss(&model, items, &mut rng, &device)?;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let parts = opts.schedule.micro_batches;
+            let (l, grads) = if parts > 1 && items.len() > 1 && objective.separable() {
+                let mut items = items;
+                objective.prepare(&mut items, &mut rng);
+                data_parallel_grads(&model, split_items(items, parts), &device, |m, part| {
+                    objective.prepared_loss(m, part, &device)
+                })?
+            } else {
+                let loss = objective.batch_loss(&model, items, &mut rng, &device)?;
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                (loss.into_scalar::<f32>(), grads)
+            };
             model = optim.step(lr, model, grads);
-            let l: f32 = loss.into_scalar();
             if !l.is_finite() {
                 return Err(TrainError::NonFinite {
                     value: l,

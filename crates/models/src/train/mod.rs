@@ -14,6 +14,7 @@ pub mod config;
 pub mod data;
 pub mod engine;
 pub mod objective;
+pub mod parallel;
 pub mod run;
 pub mod schedule;
 

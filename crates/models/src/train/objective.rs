@@ -33,6 +33,31 @@ pub trait Objective: Sync {
         device: &Device,
     ) -> Result<Tensor<1>, TrainError>;
 
+    /// Whether the batch loss is the mean of per-item losses, so that the engine may split a
+    /// batch into micro-batches run in parallel (`[schedule] micro_batches`,
+    /// [`crate::train::parallel`]). Such objectives implement [`Objective::prepare`] and
+    /// [`Objective::prepared_loss`] so that `batch_loss = prepare + prepared_loss`. Default: no.
+    fn separable(&self) -> bool {
+        false
+    }
+
+    /// Draws everything random about a batch (augmentation) from `rng`, as `batch_loss` does.
+    /// Called only when [`Objective::separable`] is true.
+    fn prepare(&self, _items: &mut [Self::Item], _rng: &mut ChaCha8Rng) {}
+
+    /// Mean loss of items already prepared (no randomness left). Called only when
+    /// [`Objective::separable`] is true; the default is an error.
+    fn prepared_loss(
+        &self,
+        _model: &Self::Model,
+        _items: Vec<Self::Item>,
+        _device: &Device,
+    ) -> Result<Tensor<1>, TrainError> {
+        Err(TrainError::Data(
+            "internal: this objective does not split batches (separable() is false)".into(),
+        ))
+    }
+
     /// Metrics of `model` (already without autodiff) on `data`, written per epoch with a
     /// `valid_` prefix. The default reports nothing.
     fn evaluate(
@@ -129,6 +154,24 @@ impl Objective for ImageClassification {
         rng: &mut ChaCha8Rng,
         device: &Device,
     ) -> Result<Tensor<1>, TrainError> {
+        self.prepare(&mut items, rng);
+        self.prepared_loss(model, items, device)
+    }
+
+    fn separable(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, items: &mut [ImageItem], rng: &mut ChaCha8Rng) {
+        augment_batch(items, |it| it, &self.augmentation, rng);
+    }
+
+    fn prepared_loss(
+        &self,
+        model: &Vit,
+        items: Vec<ImageItem>,
+        device: &Device,
+    ) -> Result<Tensor<1>, TrainError> {
         let k = model.num_classes();
         if let Some(bad) = items.iter().find(|i| i.label >= k) {
             return Err(TrainError::Data(format!(
@@ -136,7 +179,6 @@ impl Objective for ImageClassification {
                 bad.label, bad.group
             )));
         }
-        augment_batch(&mut items, |it| it, &self.augmentation, rng);
         let (x, y) = self.batch(&items, device)?;
         model.check_input(x.dims())?;
         let logits = model.forward(x);
