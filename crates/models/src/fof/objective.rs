@@ -28,6 +28,12 @@ use crate::train::config::{AugmentationConfig, Normalize};
 use crate::train::data::{Dataset, ImageItem};
 use crate::train::objective::{ImageClassification, Objective, augment_batch};
 
+/// Set this environment variable to print one line per training step (or micro-batch) to stderr
+/// with what FRL did: the share of tokens with M = 1, each sample's count of M = 1 tokens and
+/// grade, the cross entropy of each view, and how often each view's argmax is the background.
+/// A diagnostic (docs/results.md, "FoF at demo size"); training is unchanged.
+pub const TRACE_ENV: &str = "GLIOFUSE_FOF_TRACE";
+
 /// A training ROI with its biomarker states, in the order of the config's `biomarkers`
 /// (`None`: unknown).
 #[derive(Debug, Clone, PartialEq)]
@@ -117,12 +123,15 @@ impl FofObjective {
             let frac = m.iter().map(|&v| f64::from(v)).sum::<f64>() / m.len().max(1) as f64;
             let n = m.len() / b;
             let mask = Tensor::<1>::from_floats(m.as_slice(), device).reshape([b, n]);
-            let (logits, feats) = model.forward_views(x, Some(mask), self.view_batching);
+            let (logits, feats) = model.forward_views(x, Some(mask.clone()), self.view_batching);
             let mut l = logits.chunk(3, 0).into_iter();
             let (lg, lp, ln) = match (l.next(), l.next(), l.next()) {
                 (Some(a), Some(p), Some(n)) => (a, p, n),
                 _ => return Err(TrainError::Data("internal: three views expected".into())),
             };
+            if std::env::var_os(TRACE_ENV).is_some() {
+                trace_views(&lg, &lp, &ln, &y, &mask, &classes, k, frac);
+            }
             let cls = classification_loss(lg, lp, ln, y, k);
             let z = model.projector.forward(feats.clone());
             let mut zs = z.chunk(3, 0).into_iter();
@@ -175,6 +184,54 @@ impl FofObjective {
             mask_fraction,
         })
     }
+}
+
+/// One [`TRACE_ENV`] line (see there).
+#[allow(clippy::too_many_arguments)]
+fn trace_views(
+    global: &Tensor<2>,
+    positive: &Tensor<2>,
+    negative: &Tensor<2>,
+    labels: &Tensor<1, Int>,
+    mask: &Tensor<2>,
+    classes: &[usize],
+    k: usize,
+    frac: f64,
+) {
+    let device = global.device();
+    let [b, _] = global.dims();
+    let ce = CrossEntropyLossConfig::new().init(&device);
+    let bg = Tensor::<1, Int>::full([b], k as i64, &device);
+    let ce_of = |logits: &Tensor<2>, y: Tensor<1, Int>| -> f32 {
+        ce.forward(logits.clone(), y).into_scalar()
+    };
+    let argmax = |logits: &Tensor<2>| -> Vec<i64> {
+        logits
+            .clone()
+            .argmax(1)
+            .try_into_vec_as::<i64>()
+            .unwrap_or_default()
+    };
+    let tokens: Vec<f32> = mask
+        .clone()
+        .sum_dim(1)
+        .try_into_vec_as::<f32>()
+        .unwrap_or_default();
+    let grade_pred = argmax(&global.clone().slice([0..b, 0..k]));
+    let correct = grade_pred
+        .iter()
+        .zip(classes)
+        .filter(|(p, c)| **p == **c as i64)
+        .count();
+    let to_bg = |v: Vec<i64>| v.iter().filter(|&&a| a == k as i64).count();
+    eprintln!(
+        "fof-trace mask_share {frac:.3} m1_tokens {tokens:?} grades {classes:?} ce_global {:.3} ce_pos {:.3} ce_neg {:.3} global_correct {correct}/{b} pos_to_background {} neg_to_background {}",
+        ce_of(global, labels.clone()),
+        ce_of(positive, labels.clone()),
+        ce_of(negative, bg),
+        to_bg(argmax(positive)),
+        to_bg(argmax(negative)),
+    );
 }
 
 impl Objective for FofObjective {
