@@ -9,7 +9,10 @@
 //!
 //! * baseline on 3B images: the cost of the three views without the CAM pass and the heads.
 //!
-//! Run: `cargo bench -p models --bench fof_step -- [--steps N] [--image 224] [--batch 4] [--depth 12] [--views auto|joint|separate]`
+//! Run: `cargo bench -p models --bench fof_step -- [--steps N] [--image 224] [--batch 4] [--depth 12] [--views auto|joint|separate] [--micro-batches 2]`
+//! `--micro-batches` as the engine's `[schedule] micro_batches` (default 2: both steps split the
+//! batch into parallel parts, `models::train::parallel` and `FofObjective::parallel_grads`);
+//! 1 = one pass each.
 //! Prints one JSON line: per-step times (s), their medians, and the ratio FoF / baseline (median
 //! of the per-pair ratios and ratio of the medians). Results: docs/benchmarks.md.
 
@@ -17,6 +20,7 @@ use std::time::Instant;
 
 use burn::optim::{AdamWConfig, GradientsParams};
 use models::fof::{FofConfig, FofItem, FofObjective, ViewBatching, init_fof};
+use models::train::parallel::{data_parallel_grads, split_items};
 use models::train::{AugmentationConfig, ImageClassification, ImageItem, Normalize, Objective};
 use models::{VitConfig, parse_device};
 use rand::{Rng, SeedableRng};
@@ -55,6 +59,7 @@ fn main() {
     let batch: usize = arg(&args, "--batch", "4").parse().unwrap_or(4);
     let depth: usize = arg(&args, "--depth", "12").parse().unwrap_or(12);
     let device_name = arg(&args, "--device", "cpu");
+    let micro_batches: usize = arg(&args, "--micro-batches", "2").parse().unwrap_or(2);
     let base = parse_device(&device_name).unwrap_or_else(|e| fail(e));
     let device = base.autodiff();
     device.seed(0);
@@ -122,21 +127,41 @@ fn main() {
     let (mut tb, mut tf, mut ratio, mut tcam) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut mask_fraction = Vec::new();
     for i in 0..=steps {
+        // both steps as the engine runs them: `micro_batches` parallel parts (default 2)
         let t = Instant::now();
-        let loss = base_obj
-            .batch_loss(&baseline, images.clone(), &mut step_rng, &device)
-            .unwrap_or_else(|e| fail(e));
-        let _l: f32 = loss.clone().into_scalar();
-        let g = GradientsParams::from_grads(loss.backward(), &baseline);
+        let g = if micro_batches > 1 {
+            data_parallel_grads(
+                &baseline,
+                split_items(images.clone(), micro_batches),
+                &device,
+                |m, part| base_obj.prepared_loss(m, part, &device),
+            )
+            .unwrap_or_else(|e| fail(e))
+            .1
+        } else {
+            let loss = base_obj
+                .batch_loss(&baseline, images.clone(), &mut step_rng, &device)
+                .unwrap_or_else(|e| fail(e));
+            let _l: f32 = loss.clone().into_scalar();
+            GradientsParams::from_grads(loss.backward(), &baseline)
+        };
         baseline = opt_b.step(1e-4, baseline, g);
         let db = t.elapsed().as_secs_f64();
 
         let t = Instant::now();
-        let l = fof_obj
-            .losses(&fof, &items, &device)
-            .unwrap_or_else(|e| fail(e));
-        let _l: f32 = l.total.clone().into_scalar();
-        let g = GradientsParams::from_grads(l.total.backward(), &fof);
+        let (g, frac) = if micro_batches > 1 {
+            let (_l, g) = fof_obj
+                .parallel_grads(&fof, items.clone(), micro_batches, &device)
+                .unwrap_or_else(|e| fail(e));
+            (g, f64::NAN)
+        } else {
+            let l = fof_obj
+                .losses(&fof, &items, &device)
+                .unwrap_or_else(|e| fail(e));
+            let _l: f32 = l.total.clone().into_scalar();
+            let frac = l.mask_fraction.unwrap_or(f64::NAN);
+            (GradientsParams::from_grads(l.total.backward(), &fof), frac)
+        };
         fof = opt_f.step(1e-4, fof, g);
         let df = t.elapsed().as_secs_f64();
 
@@ -165,12 +190,12 @@ fn main() {
             tf.push(df);
             tcam.push(dc);
             ratio.push(df / db);
-            mask_fraction.push(l.mask_fraction.unwrap_or(f64::NAN));
+            mask_fraction.push(frac);
         }
     }
     let (mb, mf) = (median(&tb), median(&tf));
     println!(
-        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"depth\":{depth},\"steps\":{steps},\"views\":\"{}\",\"baseline_step_median_s\":{mb:.4},\"fof_step_median_s\":{mf:.4},\"cam_pass_median_s\":{:.4},\"baseline_3b_step_median_s\":{:.4},\"ratio_median_of_pairs\":{:.3},\"ratio_of_medians\":{:.3},\"baseline_steps_s\":{tb:?},\"fof_steps_s\":{tf:?},\"mask_fraction\":{:.3}}}",
+        "{{\"framework\":\"burn-flex\",\"device\":\"{device_name}\",\"image\":{image},\"batch\":{batch},\"depth\":{depth},\"steps\":{steps},\"views\":\"{}\",\"micro_batches\":{micro_batches},\"baseline_step_median_s\":{mb:.4},\"fof_step_median_s\":{mf:.4},\"cam_pass_median_s\":{:.4},\"baseline_3b_step_median_s\":{:.4},\"ratio_median_of_pairs\":{:.3},\"ratio_of_medians\":{:.3},\"baseline_steps_s\":{tb:?},\"fof_steps_s\":{tf:?},\"mask_fraction\":{:.3}}}",
         arg(&args, "--views", "auto"),
         median(&tcam),
         median(&t3),

@@ -247,3 +247,93 @@ fn bad_fof_keys_are_named() {
     assert_eq!(c.model.vit().num_classes, 4);
     assert_eq!(c.model.fof.unwrap().block(2), 0);
 }
+
+/// The parallel step (parts run at the same time, MCA on the gathered features with its
+/// gradient sent back through each part) gives the one-pass loss and gradients, for every
+/// switch setting and uneven parts, and the same bytes on one thread as on the pool.
+#[test]
+fn parallel_parts_give_the_one_pass_gradients() {
+    use models::burn::optim::GradientsParams;
+    let device = Device::flex().autodiff();
+    let mut model = init_fof(&tiny(), 6, 2, &device, 5).unwrap();
+    model.mask_token = models::burn::module::Param::from_tensor(
+        Tensor::<3>::ones([1, 1, 8], &device)
+            .mul_scalar(0.3)
+            .require_grad(),
+    );
+    let it = items(5);
+    let flat = |t: Option<Tensor<2>>| -> Vec<f32> { t.unwrap().try_into_vec_as::<f32>().unwrap() };
+    let flat3 = |t: Option<Tensor<3>>| -> Vec<f32> { t.unwrap().try_into_vec_as::<f32>().unwrap() };
+    for (frl, mca) in [(true, true), (false, true), (true, false)] {
+        let obj = objective(frl, mca);
+        let whole = obj.losses(&model, &it, &device).unwrap().total;
+        let want_loss: f32 = whole.clone().into_scalar();
+        let want = GradientsParams::from_grads(whole.backward(), &model);
+        for parts in [2, 3] {
+            let (loss, got) = obj
+                .parallel_grads(&model, it.clone(), parts, &device)
+                .unwrap();
+            assert!(
+                (loss - want_loss).abs() < 1e-5 * want_loss.abs().max(1.0),
+                "frl {frl} mca {mca} parts {parts}: loss {loss} vs {want_loss}"
+            );
+            let mut checked = vec![
+                (
+                    flat(want.get::<2>(model.vit.classifier.weight.id)),
+                    flat(got.get::<2>(model.vit.classifier.weight.id)),
+                ),
+                (
+                    flat(want.get::<2>(model.vit.blocks[0].attn.query.weight.id)),
+                    flat(got.get::<2>(model.vit.blocks[0].attn.query.weight.id)),
+                ),
+            ];
+            if mca {
+                for h in &model.mca_heads {
+                    checked.push((
+                        flat(want.get::<2>(h.fc2.weight.id)),
+                        flat(got.get::<2>(h.fc2.weight.id)),
+                    ));
+                }
+            }
+            if frl {
+                checked.push((
+                    flat(want.get::<2>(model.projector.fc2.weight.id)),
+                    flat(got.get::<2>(model.projector.fc2.weight.id)),
+                ));
+                let (a, b) = (
+                    want.get::<3>(model.mask_token.id),
+                    got.get::<3>(model.mask_token.id),
+                );
+                assert_eq!(
+                    a.is_some(),
+                    b.is_some(),
+                    "mask token gradient present in both"
+                );
+                if a.is_some() {
+                    checked.push((flat3(a), flat3(b)));
+                }
+            }
+            for (w, g) in &checked {
+                assert_eq!(w.len(), g.len());
+                let scale = w.iter().fold(0f32, |m, x| m.max(x.abs())).max(1e-6);
+                for (x, y) in w.iter().zip(g) {
+                    assert!(
+                        (x - y).abs() <= 1e-4 * scale,
+                        "frl {frl} mca {mca} parts {parts}: {x} vs {y} (scale {scale})"
+                    );
+                }
+            }
+        }
+    }
+    // same bytes whatever the thread count
+    let obj = objective(true, true);
+    let run = || {
+        let (l, g) = obj.parallel_grads(&model, it.clone(), 2, &device).unwrap();
+        (l, flat(g.get::<2>(model.vit.classifier.weight.id)))
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    assert_eq!(one.install(run), run());
+}

@@ -14,9 +14,12 @@
 
 use std::collections::BTreeMap;
 
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::prelude::*;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use super::classification::classification_loss;
 use super::config::FofConfig;
@@ -27,6 +30,7 @@ use crate::train::TrainError;
 use crate::train::config::{AugmentationConfig, Normalize};
 use crate::train::data::{Dataset, ImageItem};
 use crate::train::objective::{ImageClassification, Objective, augment_batch};
+use crate::train::parallel::split_items;
 
 /// Set this environment variable to print one line per training step (or micro-batch) to stderr
 /// with what FRL did: the share of tokens with M = 1, each sample's count of M = 1 tokens and
@@ -64,6 +68,17 @@ pub struct FofObjective {
     pub view_batching: ViewBatching,
 }
 
+/// The per-item part of one batch's loss and the features MCA needs (see
+/// [`FofObjective::losses`]).
+struct ViewLosses {
+    cls: Tensor<1>,
+    frl: Option<Tensor<1>>,
+    /// Pooled features `[views * B, D]`, views stacked as global, positive, negative.
+    feats: Tensor<2>,
+    views: usize,
+    mask_fraction: Option<f64>,
+}
+
 impl FofObjective {
     /// The losses of one batch of already augmented items.
     pub fn losses(
@@ -72,6 +87,29 @@ impl FofObjective {
         items: &[FofItem],
         device: &Device,
     ) -> Result<FofLosses, TrainError> {
+        let nb = self.check(model, items)?;
+        let v = self.view_losses(model, items, device)?;
+        let labels = biomarker_labels(items, nb);
+        let mca = self.mca_loss(model, v.feats, &labels, v.views);
+        let mut total = v.cls.clone();
+        if let Some(f) = &v.frl {
+            total = total + f.clone().mul_scalar(self.fof.lambda1);
+        }
+        if let Some(m) = &mca {
+            total = total + m.clone().mul_scalar(self.fof.lambda2);
+        }
+        Ok(FofLosses {
+            total,
+            cls: v.cls,
+            frl: v.frl,
+            mca,
+            mask_fraction: v.mask_fraction,
+        })
+    }
+
+    /// Validates the model and the items against the config; returns the number of biomarkers
+    /// MCA uses (0 without MCA).
+    fn check(&self, model: &FofModel, items: &[FofItem]) -> Result<usize, TrainError> {
         let k = self.num_grades;
         if model.vit.num_classes() != k + 1 {
             return Err(TrainError::Data(format!(
@@ -103,6 +141,18 @@ impl FofObjective {
                 bad.biomarkers.len()
             )));
         }
+        Ok(nb)
+    }
+
+    /// Eq. 3 (or the plain CE without FRL) and Eq. 4 of a batch: every term is a mean over
+    /// items. Also returns the pooled features of the views for MCA.
+    fn view_losses(
+        &self,
+        model: &FofModel,
+        items: &[FofItem],
+        device: &Device,
+    ) -> Result<ViewLosses, TrainError> {
+        let k = self.num_grades;
         let images: Vec<ImageItem> = items.iter().map(|i| i.image.clone()).collect();
         let base = ImageClassification {
             augmentation: AugmentationConfig::none(),
@@ -148,42 +198,138 @@ impl FofObjective {
             (cls, None, feats, 1usize, None)
         };
 
-        let mca = if nb > 0 {
-            let mut total: Option<Tensor<1>> = None;
-            for (n, head) in model.mca_heads.iter().take(nb).enumerate() {
-                let sample: Vec<Option<i64>> = items.iter().map(|i| i.biomarkers[n]).collect();
-                let labels = if views == 3 {
-                    mca_view_labels(&sample)
-                } else {
-                    sample
-                };
-                let h = l2_normalize(head.forward(feats.clone()));
-                let term = supcon_loss(h, &labels, self.fof.tau);
-                total = Some(match total {
-                    None => term,
-                    Some(t) => t + term,
-                });
-            }
-            total
-        } else {
-            None
-        };
-
-        let mut total = cls.clone();
-        if let Some(f) = &frl {
-            total = total + f.clone().mul_scalar(self.fof.lambda1);
-        }
-        if let Some(m) = &mca {
-            total = total + m.clone().mul_scalar(self.fof.lambda2);
-        }
-        Ok(FofLosses {
-            total,
+        Ok(ViewLosses {
             cls,
             frl,
-            mca,
+            feats,
+            views,
             mask_fraction,
         })
     }
+
+    /// Eq. 5 summed over the biomarkers (None without MCA): `feats` are the pooled features of
+    /// `views` views of a batch (`[views * B, D]`, view-major), `labels[n]` the batch's states
+    /// of biomarker n in item order.
+    fn mca_loss(
+        &self,
+        model: &FofModel,
+        feats: Tensor<2>,
+        labels: &[Vec<Option<i64>>],
+        views: usize,
+    ) -> Option<Tensor<1>> {
+        let mut total: Option<Tensor<1>> = None;
+        for (head, sample) in model.mca_heads.iter().zip(labels) {
+            let labels = if views == 3 {
+                mca_view_labels(sample)
+            } else {
+                sample.clone()
+            };
+            let h = l2_normalize(head.forward(feats.clone()));
+            let term = supcon_loss(h, &labels, self.fof.tau);
+            total = Some(match total {
+                None => term,
+                Some(t) => t + term,
+            });
+        }
+        total
+    }
+
+    /// The gradients of the batch loss (Eq. 6) with the batch split into `parts` micro-batches
+    /// that run at the same time (`crate::train::parallel`), although MCA couples the items:
+    ///
+    /// 1. per part, on a fork of the model: CAM, views, Eq. 3 and Eq. 4 (weighted by the part's
+    ///    share of the batch), keeping the part's autodiff graph and its pooled features;
+    /// 2. MCA on the features of all parts gathered into one batch in item order, as detached
+    ///    leaves, on another fork: its backward gives the heads' gradients and
+    ///    `G_i = λ2 ∂L_MCA / ∂feats_i` for every part;
+    /// 3. per part, in parallel: the backward of `local_i + Σ feats_i ⊙ G_i`, which sends the
+    ///    MCA gradient through the part's graph (the chain rule, split at the features).
+    ///
+    /// The gradients are summed by parameter id in part order, so the result equals the one-pass
+    /// step up to float rounding whatever the thread count. Returns the loss value and the
+    /// gradients.
+    pub fn parallel_grads(
+        &self,
+        model: &FofModel,
+        items: Vec<FofItem>,
+        parts: usize,
+        device: &Device,
+    ) -> Result<(f32, GradientsParams), TrainError> {
+        let nb = self.check(model, &items)?;
+        let n = items.len();
+        if n == 0 {
+            return Err(TrainError::Data("empty batch".into()));
+        }
+        let labels = biomarker_labels(&items, nb);
+        let parts = split_items(items, parts);
+        let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
+        // 1. per-item terms per part
+        let stage: Vec<(FofModel, Tensor<1>, Tensor<2>, usize)> = parts
+            .into_par_iter()
+            .map(|part| -> Result<_, TrainError> {
+                let m = model.clone().fork(device);
+                let v = self.view_losses(&m, &part, device)?;
+                let mut local = v.cls;
+                if let Some(f) = v.frl {
+                    local = local + f.mul_scalar(self.fof.lambda1);
+                }
+                let local = local.mul_scalar(part.len() as f64 / n as f64);
+                Ok((m, local, v.feats, v.views))
+            })
+            .collect::<Result<_, _>>()?;
+        let views = stage.first().map_or(1, |s| s.3);
+        // 2. MCA on the gathered features
+        let leaves: Vec<Tensor<2>> = stage
+            .iter()
+            .map(|s| s.2.clone().detach().require_grad())
+            .collect();
+        let mut rows = Vec::with_capacity(views * leaves.len());
+        for v in 0..views {
+            for (leaf, &b) in leaves.iter().zip(&sizes) {
+                rows.push(leaf.clone().narrow(0, v * b, b));
+            }
+        }
+        let heads = model.clone().fork(device);
+        let mut acc = GradientsAccumulator::new();
+        let mut value = 0.0f32;
+        let mut feat_grads: Vec<Option<Tensor<2>>> = vec![None; leaves.len()];
+        if let Some(mca) = self.mca_loss(&heads, Tensor::cat(rows, 0), &labels, views) {
+            let mca = mca.mul_scalar(self.fof.lambda2);
+            let grads = mca.backward();
+            for (g, leaf) in feat_grads.iter_mut().zip(&leaves) {
+                *g = leaf
+                    .grad(&grads)
+                    .map(|t| Tensor::<2>::from_data(t.into_data(), device));
+            }
+            value += mca.into_scalar::<f32>();
+            acc.accumulate(model, GradientsParams::from_grads(grads, &heads));
+        }
+        // 3. each part's backward, with the MCA gradient of its features
+        let results = stage
+            .into_par_iter()
+            .zip(feat_grads)
+            .map(|((m, local, feats, _), g)| -> (f32, GradientsParams) {
+                let l: f32 = local.clone().into_scalar();
+                let surrogate = match g {
+                    Some(g) => local + (feats * g).sum().reshape([1]),
+                    None => local,
+                };
+                (l, GradientsParams::from_grads(surrogate.backward(), &m))
+            })
+            .collect::<Vec<_>>();
+        for (l, g) in results {
+            value += l;
+            acc.accumulate(model, g);
+        }
+        Ok((value, acc.grads()))
+    }
+}
+
+/// The batch's states of each of the first `nb` biomarkers, in item order.
+fn biomarker_labels(items: &[FofItem], nb: usize) -> Vec<Vec<Option<i64>>> {
+    (0..nb)
+        .map(|n| items.iter().map(|i| i.biomarkers[n]).collect())
+        .collect()
 }
 
 /// One [`TRACE_ENV`] line (see there).
@@ -251,9 +397,26 @@ impl Objective for FofObjective {
 
     /// Without MCA every term is a mean over items (the CAM, the views, Eq. 3 and Eq. 4 are per
     /// item), so a batch may be split into parallel micro-batches; MCA's supervised contrastive
-    /// loss couples the items of a batch, so with MCA the batch stays whole.
+    /// loss couples the items of a batch, so with MCA the engine takes
+    /// [`Objective::coupled_parallel_grads`] instead.
     fn separable(&self) -> bool {
-        !(self.fof.mca && !self.fof.biomarkers.is_empty())
+        !self.fof.mca || self.fof.biomarkers.is_empty()
+    }
+
+    /// With MCA: the per-item work in parallel parts, MCA on the gathered features
+    /// ([`FofObjective::parallel_grads`]).
+    fn coupled_parallel(&self) -> bool {
+        !self.separable()
+    }
+
+    fn coupled_parallel_grads(
+        &self,
+        model: &FofModel,
+        items: Vec<FofItem>,
+        parts: usize,
+        device: &Device,
+    ) -> Result<(f32, GradientsParams), TrainError> {
+        self.parallel_grads(model, items, parts, device)
     }
 
     fn prepare(&self, items: &mut [FofItem], rng: &mut ChaCha8Rng) {

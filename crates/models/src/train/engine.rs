@@ -168,12 +168,17 @@ pub fn train<O: Objective>(
                 .collect::<Result<Vec<_>, _>>()?;
             lr = sched.lr(step);
             let parts = opts.schedule.micro_batches;
-            let (l, grads) = if parts > 1 && items.len() > 1 && objective.separable() {
+            let split = parts > 1 && items.len() > 1;
+            let (l, grads) = if split && objective.separable() {
                 let mut items = items;
                 objective.prepare(&mut items, &mut rng);
                 data_parallel_grads(&model, split_items(items, parts), &device, |m, part| {
                     objective.prepared_loss(m, part, &device)
                 })?
+            } else if split && objective.coupled_parallel() {
+                let mut items = items;
+                objective.prepare(&mut items, &mut rng);
+                objective.coupled_parallel_grads(&model, items, parts, &device)?
             } else {
                 let loss = objective.batch_loss(&model, items, &mut rng, &device)?;
                 let grads = GradientsParams::from_grads(loss.backward(), &model);

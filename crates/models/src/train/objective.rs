@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -55,6 +56,28 @@ pub trait Objective: Sync {
     ) -> Result<Tensor<1>, TrainError> {
         Err(TrainError::Data(
             "internal: this objective does not split batches (separable() is false)".into(),
+        ))
+    }
+
+    /// Whether the objective can split a batch into parallel micro-batches although its loss
+    /// couples the items (FoF's MCA): it implements [`Objective::coupled_parallel_grads`] and
+    /// [`Objective::prepare`]. Default: no.
+    fn coupled_parallel(&self) -> bool {
+        false
+    }
+
+    /// The loss value and gradients of a batch of prepared items, computed in `parts`
+    /// micro-batches run in parallel. Called only when [`Objective::coupled_parallel`] is true;
+    /// the default is an error.
+    fn coupled_parallel_grads(
+        &self,
+        _model: &Self::Model,
+        _items: Vec<Self::Item>,
+        _parts: usize,
+        _device: &Device,
+    ) -> Result<(f32, GradientsParams), TrainError> {
+        Err(TrainError::Data(
+            "internal: this objective does not split coupled batches".into(),
         ))
     }
 

@@ -148,7 +148,7 @@ mod tests {
         let g_whole = GradientsParams::from_grads(whole.backward(), &model);
         let w_whole: Vec<f32> = g_whole
             .get::<2>(model.weight.id)
-            .map(|t| t.into_data().to_vec().unwrap_or_default())
+            .map(|t| t.try_into_vec_as::<f32>().unwrap_or_default())
             .unwrap_or_default();
         assert_eq!(w_whole.len(), 18);
         for parts in [1, 2, 3, 5] {
@@ -167,7 +167,7 @@ mod tests {
             );
             let w: Vec<f32> = g
                 .get::<2>(model.weight.id)
-                .map(|t| t.into_data().to_vec().unwrap_or_default())
+                .map(|t| t.try_into_vec_as::<f32>().unwrap_or_default())
                 .unwrap_or_default();
             assert_eq!(w.len(), 18);
             for (a, b) in w.iter().zip(&w_whole) {
@@ -193,7 +193,7 @@ mod tests {
                     Err(e) => panic!("{e}"),
                 };
             g.get::<2>(model.weight.id)
-                .map(|t| t.into_data().to_vec().unwrap_or_default())
+                .map(|t| t.try_into_vec_as::<f32>().unwrap_or_default())
                 .unwrap_or_default()
         };
         let a = one.install(run);
