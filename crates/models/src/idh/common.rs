@@ -5,7 +5,7 @@
 //! process-global RNG, so the same seed gives the same bytes even when several models train in
 //! parallel threads.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
@@ -168,13 +168,16 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IdhError + '_ {
     }
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename.
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename
+/// (`cohort::io::write_atomic`).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    cohort::io::write_atomic(path, bytes).map_err(|e| match e {
+        cohort::CohortError::Io { path, err } => IdhError::Io { path, source: err },
+        other => IdhError::Format {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    })
 }
 
 /// Create `dir` (and parents).

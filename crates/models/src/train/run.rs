@@ -174,15 +174,16 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError +
     }
 }
 
-/// Write `bytes` to `path` through a temporary file in the same directory and a rename.
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename
+/// (`cohort::io::write_atomic`: a unique temporary name, the permissions of the file replaced).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io_err(path))
+    cohort::io::write_atomic(path, bytes).map_err(|e| match e {
+        cohort::CohortError::Io { path, err } => TrainError::Io { path, source: err },
+        other => TrainError::Run {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    })
 }
 
 impl RunDir {
