@@ -13,6 +13,7 @@
 pub mod error;
 pub mod extractor;
 pub mod features;
+mod hugepage;
 pub mod filters;
 pub mod image;
 pub mod image_types;

@@ -249,17 +249,27 @@ fn recurse<const N: usize, T: Sample>(
     let [m1, m2, m3, m4] = c.m;
     let [bn1, bn2, bn3, bn4] = c.bn;
     let [bm1, bm2, bm3, bm4] = c.bm;
-    let ld = |k: usize| -> [f64; N] {
-        let row = &src[k * ks..k * ks + N];
-        let mut v = [0.0; N];
-        for l in 0..N {
-            v[l] = row[l].get();
-        }
-        v
-    };
-    let kept = |k: usize| k >= keep.0 && k < keep.1;
+    // Macros rather than closures: a closure is compiled without the caller's target features
+    // (AVX2 / AVX-512) and was called, not inlined, per output (~4 % of an extraction).
+    macro_rules! ld {
+        ($k:expr) => {{
+            let k: usize = $k;
+            let row = &src[k * ks..k * ks + N];
+            let mut v = [0.0; N];
+            for l in 0..N {
+                v[l] = row[l].get();
+            }
+            v
+        }};
+    }
+    macro_rules! kept {
+        ($k:expr) => {{
+            let k: usize = $k;
+            k >= keep.0 && k < keep.1
+        }};
+    }
     // Causal: o[0..4] from the border value, then o[i] for i < keep.1.
-    let (v1, e1, e2, e3) = (ld(0), ld(1), ld(2), ld(3));
+    let (v1, e1, e2, e3) = (ld!(0), ld!(1), ld!(2), ld!(3));
     let (mut o0, mut o1, mut o2, mut o3) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
     for l in 0..N {
         let v = v1[l];
@@ -273,7 +283,7 @@ fn recurse<const N: usize, T: Sample>(
         o3[l] -= o2[l] * d1 + o1[l] * d2 + o0[l] * d3 + v * bn4;
     }
     for (k, o) in [&o0, &o1, &o2, &o3].into_iter().enumerate() {
-        if kept(k) {
+        if kept!(k) {
             cbuf[(k - keep.0) * N..(k - keep.0 + 1) * N].copy_from_slice(o);
         }
     }
@@ -281,7 +291,7 @@ fn recurse<const N: usize, T: Sample>(
     let (mut p1, mut p2, mut p3, mut p4) = (o3, o2, o1, o0);
     let (mut a1, mut a2, mut a3) = (e3, e2, e1);
     for i in 4..keep.1.max(4).min(ln) {
-        let x0 = ld(i);
+        let x0 = ld!(i);
         let mut v = [0.0; N];
         for l in 0..N {
             let mut t = x0[l] * n0 + a1[l] * n1 + a2[l] * n2 + a3[l] * n3;
@@ -296,16 +306,20 @@ fn recurse<const N: usize, T: Sample>(
     }
     // Anti-causal: s[ln-1 .. ln-4] from the border value, then s[i-1] down to keep.0; each kept
     // output is o + s (ITK: `outs[i] += scratch[i]`), stored as f32.
-    let mut emit = |k: usize, s: &[f64; N]| {
-        if kept(k) {
-            let q = k - keep.0;
-            let cb = &cbuf[q * N..(q + 1) * N];
-            for l in 0..N {
-                dst[q * oks + l * ols] = (cb[l] + s[l]) as f32;
+    macro_rules! emit {
+        ($k:expr, $s:expr) => {{
+            let k: usize = $k;
+            let s: &[f64; N] = $s;
+            if kept!(k) {
+                let q = k - keep.0;
+                let cb = &cbuf[q * N..(q + 1) * N];
+                for l in 0..N {
+                    dst[q * oks + l * ols] = (cb[l] + s[l]) as f32;
+                }
             }
-        }
-    };
-    let (v2, e2, e3) = (ld(ln - 1), ld(ln - 2), ld(ln - 3));
+        }};
+    }
+    let (v2, e2, e3) = (ld!(ln - 1), ld!(ln - 2), ld!(ln - 3));
     let (mut s0, mut s1, mut s2, mut s3) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
     for l in 0..N {
         let v = v2[l];
@@ -318,22 +332,22 @@ fn recurse<const N: usize, T: Sample>(
         s2[l] -= s1[l] * d1 + s0[l] * d2 + v * bm3 + v * bm4;
         s3[l] -= s2[l] * d1 + s1[l] * d2 + s0[l] * d3 + v * bm4;
     }
-    emit(ln - 1, &s0);
-    emit(ln - 2, &s1);
-    emit(ln - 3, &s2);
-    emit(ln - 4, &s3);
+    emit!(ln - 1, &s0);
+    emit!(ln - 2, &s1);
+    emit!(ln - 3, &s2);
+    emit!(ln - 4, &s3);
     // State at i = ln-4: q1 = s[i] .. q4 = s[i+3]; b1 = x[i+1] .. b3 = x[i+3].
     let (mut q1, mut q2, mut q3, mut q4) = (s3, s2, s1, s0);
     let (mut b1, mut b2, mut b3) = (e3, e2, v2);
     for i in ((keep.0 + 1)..=ln - 4).rev() {
-        let x0 = ld(i);
+        let x0 = ld!(i);
         let mut v = [0.0; N];
         for l in 0..N {
             let mut t = x0[l] * m1 + b1[l] * m2 + b2[l] * m3 + b3[l] * m4;
             t -= q1[l] * d1 + q2[l] * d2 + q3[l] * d3 + q4[l] * d4;
             v[l] = t;
         }
-        emit(i - 1, &v);
+        emit!(i - 1, &v);
         (q4, q3, q2, q1) = (q3, q2, q1, v);
         (b3, b2, b1) = (b2, b1, x0);
     }
@@ -492,91 +506,7 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
 /// d the first pass (the second derivative along d) runs over that box; the two smoothing passes
 /// only over the lines that reach the region.
 pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region: &Region) -> Result<Image, RadiomicsError> {
-    laplacian_recursive_gaussian_in_region_with(image, &LogInput::new(image), sigma, region)
-}
-
-/// The voxels the LoG's first passes read (each of the three runs over the whole volume), in the
-/// narrowest type that holds every voxel exactly: int16 (most MRI), else float32, else the f64
-/// voxels themselves. The passes read the same values (as f64), so the results are identical;
-/// an int16 copy is a quarter of the memory traffic. Make one per image and share it across σ.
-pub struct LogInput(Voxels);
-
-enum Voxels {
-    I16(Vec<i16>),
-    F32(Vec<f32>),
-    F64,
-}
-
-impl LogInput {
-    pub fn new(image: &Image) -> LogInput {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (checked just above).
-                return unsafe { Self::new_avx512(&image.data) };
-            }
-        }
-        Self::new_impl(&image.data)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn new_avx512(data: &[f64]) -> LogInput {
-        Self::new_impl(data)
-    }
-
-    #[inline(always)]
-    fn new_impl(data: &[f64]) -> LogInput {
-        // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
-        if let Some(v) = narrow(data, |v| v as i16, |i| i as f64) {
-            return LogInput(Voxels::I16(v));
-        }
-        if let Some(v) = narrow(data, |v| v as f32, |f| f as f64) {
-            return LogInput(Voxels::F32(v));
-        }
-        LogInput(Voxels::F64)
-    }
-}
-
-/// `data` converted by `to`, if every value converts back (`from`) to the same bits; in chunks
-/// whose check has no early exit (so it vectorises), stopping at the first chunk that fails.
-#[inline(always)]
-fn narrow<T: Copy + Default>(data: &[f64], to: impl Fn(f64) -> T, from: impl Fn(T) -> f64) -> Option<Vec<T>> {
-    let mut out = vec![T::default(); data.len()];
-    for (src, dst) in data.chunks(4096).zip(out.chunks_mut(4096)) {
-        let mut bad = false;
-        for (d, &v) in dst.iter_mut().zip(src) {
-            let t = to(v);
-            bad |= from(t).to_bits() != v.to_bits();
-            *d = t;
-        }
-        if bad {
-            return None;
-        }
-    }
-    Some(out)
-}
-
-/// [`laplacian_recursive_gaussian_in_region`] with the first passes reading `input`
-/// ([`LogInput::new`] of this image).
-pub fn laplacian_recursive_gaussian_in_region_with(
-    image: &Image,
-    input: &LogInput,
-    sigma: f64,
-    region: &Region,
-) -> Result<Image, RadiomicsError> {
     super::check_image(image, "LoG")?;
-    let n = image.data.len();
-    let input_len = match &input.0 {
-        Voxels::I16(v) => v.len(),
-        Voxels::F32(v) => v.len(),
-        Voxels::F64 => n,
-    };
-    if input_len != n {
-        return Err(RadiomicsError::InvalidInput(format!(
-            "LoG filter: the prepared input holds {input_len} voxels, the image {n}: make it from this image"
-        )));
-    }
     region.check(image)?;
     if sigma.is_nan() || sigma <= 0.0 || !sigma.is_finite() {
         return Err(RadiomicsError::InvalidInput(format!("LoG sigma must be > 0, got {sigma}")));
@@ -593,10 +523,10 @@ pub fn laplacian_recursive_gaussian_in_region_with(
     let crop = reach_box(image, sigma, region);
     let keep: [(usize, usize); 3] =
         std::array::from_fn(|a| (region.start[a] - crop.start[a], region.start[a] - crop.start[a] + region.size[a]));
-    let acc = match &input.0 {
-        Voxels::I16(v) => log_box(&crop_copy(v, image.size, &crop), crop.size, image.spacing, sigma, keep),
-        Voxels::F32(v) => log_box(&crop_copy(v, image.size, &crop), crop.size, image.spacing, sigma, keep),
-        Voxels::F64 => log_box(&crop_copy(&image.data, image.size, &crop), crop.size, image.spacing, sigma, keep),
+    let acc = match box_voxels(image, &crop) {
+        BoxVoxels::I16(v) => log_box(&v, crop.size, image.spacing, sigma, keep),
+        BoxVoxels::F32(v) => log_box(&v, crop.size, image.spacing, sigma, keep),
+        BoxVoxels::F64(v) => log_box(&v, crop.size, image.spacing, sigma, keep),
     };
     Ok(region.image_like(image, acc.into_iter().map(f64::from).collect(), PixelType::F32))
 }
@@ -702,6 +632,85 @@ fn crop_copy<'a, T: Copy>(src: &'a [T], size: [usize; 3], b: &Region) -> std::bo
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The voxels of a box in the narrowest type that holds every one of them exactly: int16 (most
+/// MRI), else float32, else the f64 voxels. The first passes read them as f64 either way (the
+/// same values, so the same results); int16 is a quarter of the memory traffic of f64.
+enum BoxVoxels<'a> {
+    I16(Vec<i16>),
+    F32(Vec<f32>),
+    F64(std::borrow::Cow<'a, [f64]>),
+}
+
+fn box_voxels<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { box_voxels_avx512(image, b) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { box_voxels_avx2(image, b) };
+        }
+    }
+    box_voxels_impl(image, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn box_voxels_avx512<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
+    box_voxels_impl(image, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn box_voxels_avx2<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
+    box_voxels_impl(image, b)
+}
+
+#[inline(always)]
+fn box_voxels_impl<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
+    // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
+    if let Some(v) = crop_narrow(&image.data, image.size, b, |v| v as i16, |i| i as f64) {
+        return BoxVoxels::I16(v);
+    }
+    if let Some(v) = crop_narrow(&image.data, image.size, b, |v| v as f32, |f| f as f64) {
+        return BoxVoxels::F32(v);
+    }
+    BoxVoxels::F64(crop_copy(&image.data, image.size, b))
+}
+
+/// The voxels of box `b` (inside an image of `size`, x fastest) converted by `to`, if every one
+/// converts back (`from`) to the same bits; row by row, with a check that has no early exit
+/// inside a row (so it vectorises).
+#[inline(always)]
+fn crop_narrow<T: Copy + Default>(
+    data: &[f64],
+    size: [usize; 3],
+    b: &Region,
+    to: impl Fn(f64) -> T,
+    from: impl Fn(T) -> f64,
+) -> Option<Vec<T>> {
+    let mut out = crate::hugepage::zeroed(b.size.iter().product());
+    let mut rows = out.chunks_mut(b.size[0]);
+    for z in b.start[2]..b.start[2] + b.size[2] {
+        for y in b.start[1]..b.start[1] + b.size[1] {
+            let at = (z * size[1] + y) * size[0] + b.start[0];
+            let (src, dst) = (&data[at..at + b.size[0]], rows.next()?);
+            let mut bad = false;
+            for (d, &v) in dst.iter_mut().zip(src) {
+                let t = to(v);
+                bad |= from(t).to_bits() != v.to_bits();
+                *d = t;
+            }
+            if bad {
+                return None;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// pyradiomics' rule for one σ: σ > 0, every axis has at least 4 voxels, and
@@ -849,26 +858,31 @@ mod tests {
     }
 
     #[test]
-    fn prepared_input_types_give_identical_results() {
+    fn narrow_voxel_types_give_identical_results() {
         // Integer voxels (int16 copy), float32-exact voxels, and f64 voxels (kept as they are):
-        // the same bits as reading the f64 voxels.
+        // the same bits as filtering the f64 voxels.
         let size = [14, 9, 6];
         let n: usize = size.iter().product();
         let ints: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 - 500.0).collect();
         let halves: Vec<f64> = ints.iter().map(|v| v * 0.5 + 1e5).collect();
         let wide: Vec<f64> = ints.iter().map(|v| v * 0.1).collect();
-        let region = Region { start: [3, 1, 1], size: [6, 5, 3] };
+        let b = Region { start: [1, 0, 1], size: [12, 9, 4] };
+        let keep: [(usize, usize); 3] = [(2, 8), (1, 6), (0, 3)];
         for (data, kind) in [(ints, 0), (halves, 1), (wide, 2)] {
             let img = Image::new(data, size, [0.7, 1.1, 2.5]);
-            let input = LogInput::new(&img);
-            assert_eq!(kind, match input.0 { Voxels::I16(_) => 0, Voxels::F32(_) => 1, Voxels::F64 => 2 });
-            let a = laplacian_recursive_gaussian_in_region_with(&img, &input, 1.5, &region).unwrap();
-            let b = laplacian_recursive_gaussian_in_region_with(&img, &LogInput(Voxels::F64), 1.5, &region).unwrap();
-            assert!(a.data.iter().zip(&b.data).all(|(x, y)| x.to_bits() == y.to_bits()), "kind {kind}");
+            let v = box_voxels(&img, &b);
+            assert_eq!(kind, match v { BoxVoxels::I16(_) => 0, BoxVoxels::F32(_) => 1, BoxVoxels::F64(_) => 2 });
+            let got = match v {
+                BoxVoxels::I16(v) => log_box(&v, b.size, img.spacing, 1.5, keep),
+                BoxVoxels::F32(v) => log_box(&v, b.size, img.spacing, 1.5, keep),
+                BoxVoxels::F64(v) => log_box(&v, b.size, img.spacing, 1.5, keep),
+            };
+            let wide = crop_copy(&img.data, size, &b);
+            let want = log_box(&wide, b.size, img.spacing, 1.5, keep);
+            assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "kind {kind}");
+            // The crop itself: voxel (x, y, z) of the box is voxel b.start + (x, y, z) of the image.
+            assert_eq!(wide[2 + 12 * (3 + 9 * 1)], img.data[img.index(3, 3, 2)]);
         }
-        let img = Image::new(vec![1.0; 5 * 5 * 5], [5, 5, 5], [1.0; 3]);
-        let other = LogInput::new(&Image::new(vec![1.0; 6 * 5 * 5], [6, 5, 5], [1.0; 3]));
-        assert!(laplacian_recursive_gaussian_in_region_with(&img, &other, 1.0, &Region::whole(&img)).is_err());
     }
 
     #[test]
