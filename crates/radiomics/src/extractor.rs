@@ -424,6 +424,8 @@ impl Extractor {
         }
         let region = Region { start: roi.bbox.start, size: roi.bbox.size };
         let max_abs: std::sync::OnceLock<Result<f64, String>> = std::sync::OnceLock::new();
+        // The LoG σ units share one compact copy of the image's voxels (filters::log::LogInput).
+        let log_input: std::sync::OnceLock<crate::filters::log::LogInput> = std::sync::OnceLock::new();
         let results: Vec<UnitResult> = units
             .par_iter()
             .map(|(i, unit)| -> UnitResult {
@@ -444,7 +446,10 @@ impl Extractor {
                                 let image = point::point_filter_in_region_with_max(full, *pf, &region, m)?;
                                 vec![DerivedImage { name: pf.name().into(), image }]
                             }
-                            ImageTypeSpec::LoG(sigmas) => image_types::log_images_in_region(full, sigmas, &region)?,
+                            ImageTypeSpec::LoG(sigmas) => {
+                                let input = log_input.get_or_init(|| crate::filters::log::LogInput::new(full));
+                                image_types::log_images_in_region(full, sigmas, &region, Some(input))?
+                            }
                             // LBP3D is computed at the ROI voxels only (pyradiomics leaves the rest unset).
                             ImageTypeSpec::Lbp3d(_) => image_types::derived_images_in_roi(full, &roi.mask, spec, &region)?,
                             _ => image_types::derived_images_in_region(full, spec, &region)?,

@@ -269,7 +269,7 @@ pub fn derived_images_in_region(
             Ok(vec![DerivedImage { name: "original".into(), image: img }])
         }
         ImageTypeSpec::Wavelet(ws) => wavelet::wavelet_images_in_region(image, ws, region),
-        ImageTypeSpec::LoG(sigmas) => log_images_in_region(image, sigmas, region),
+        ImageTypeSpec::LoG(sigmas) => log_images_in_region(image, sigmas, region, None),
         ImageTypeSpec::Point(p) => Ok(vec![DerivedImage {
             name: p.name().into(),
             image: point::point_filter_in_region(image, *p, region)?,
@@ -287,19 +287,27 @@ pub fn derived_images_in_region(
     }
 }
 
-/// The LoG images of `sigmas` (σ and its text as written in the parameter file) in `region`.
+/// The LoG images of `sigmas` (σ and its text as written in the parameter file) in `region`;
+/// `input` is the first passes' input ([`log::LogInput::new`] of `image`) when the caller shares
+/// one across σ, else it is made here.
 pub fn log_images_in_region(
     image: &Image,
     sigmas: &[(f64, String)],
     region: &Region,
+    input: Option<&log::LogInput>,
 ) -> Result<Vec<DerivedImage>, RadiomicsError> {
     region_check(image, region)?;
     let mut out = Vec::new();
+    let mut own = None;
     for (sigma, text) in sigmas {
         if log::sigma_applies(image, *sigma) {
+            let input = match input {
+                Some(i) => i,
+                None => own.get_or_insert_with(|| log::LogInput::new(image)),
+            };
             out.push(DerivedImage {
                 name: log_name(text),
-                image: log::laplacian_recursive_gaussian_in_region(image, *sigma, region)?,
+                image: log::laplacian_recursive_gaussian_in_region_with(image, input, *sigma, region)?,
             });
         }
     }

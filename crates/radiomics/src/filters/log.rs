@@ -388,50 +388,52 @@ fn recurse_lines<const G: usize, T: Sample>(
     }
 }
 
-/// Apply the 1-D recursion along `axis` of a box of voxels (x fastest, `size` per axis, whole
-/// lines along `axis`), keeping the outputs at indices `keep.0 .. keep.1` along `axis`; every
-/// output is rounded to f32 (ITK's float32 images). Returns the kept box (`size` with `axis` set
-/// to the kept length). Runs the AVX-512 or AVX2 build of the same code where the CPU has it
-/// (the arithmetic is the same scalar IEEE operations in the same order: no fused multiply-add).
-fn filter_axis<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
+/// Apply the 1-D recursion along `axis` to the box `b` of an image of size `full` (voxels `src`,
+/// x fastest; whole lines of the box along `axis`), keeping the outputs at indices
+/// `keep.0 .. keep.1` of the box along `axis`; every output is rounded to f32 (ITK's float32
+/// images). Returns the kept box, compact (`b.size` with `axis` set to the kept length). The box
+/// is read in place. Runs the AVX-512 or AVX2 build of the same code where the CPU has it (the
+/// arithmetic is the same scalar IEEE operations in the same order: no fused multiply-add).
+fn filter_axis<T: Sample>(src: &[T], full: [usize; 3], b: &Region, axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { filter_axis_avx512(src, size, axis, c, keep) };
+            return unsafe { filter_axis_avx512(src, full, b, axis, c, keep) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { filter_axis_avx2(src, size, axis, c, keep) };
+            return unsafe { filter_axis_avx2(src, full, b, axis, c, keep) };
         }
     }
-    filter_axis_impl::<GROUP_BASE, T>(src, size, axis, c, keep)
+    filter_axis_impl::<GROUP_BASE, T>(src, full, b, axis, c, keep)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn filter_axis_avx512<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
-    filter_axis_impl::<GROUP_AVX512, T>(src, size, axis, c, keep)
+fn filter_axis_avx512<T: Sample>(src: &[T], full: [usize; 3], b: &Region, axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
+    filter_axis_impl::<GROUP_AVX512, T>(src, full, b, axis, c, keep)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn filter_axis_avx2<T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
-    filter_axis_impl::<GROUP_AVX2, T>(src, size, axis, c, keep)
+fn filter_axis_avx2<T: Sample>(src: &[T], full: [usize; 3], b: &Region, axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
+    filter_axis_impl::<GROUP_AVX2, T>(src, full, b, axis, c, keep)
 }
 
-/// `buf[k * w + j] = lines[j * ln + k]` (w lines of length ln, made lane-interleaved), in 8 x 8
-/// tiles: eight contiguous loads per line, written out as eight rows of eight (the loops are
-/// fixed-size, so they compile to vector loads and shuffles).
+/// `buf[k * w + j] = lines[starts[j] + k]` (w = starts.len() lines of length ln, made
+/// lane-interleaved), in 8 x 8 tiles: eight contiguous loads per line, written out as eight rows
+/// of eight (the loops are fixed-size, so they compile to vector loads and shuffles).
 #[inline(always)]
-fn transpose_lines<T: Sample>(lines: &[T], ln: usize, w: usize, buf: &mut [f64]) {
+fn transpose_lines<T: Sample>(lines: &[T], starts: &[usize], ln: usize, buf: &mut [f64]) {
+    let w = starts.len();
     let mut j0 = 0;
     while j0 + 8 <= w {
         let mut k0 = 0;
         while k0 + 8 <= ln {
             let mut rows = [[0.0f64; 8]; 8];
             for (j, row) in rows.iter_mut().enumerate() {
-                let r = &lines[(j0 + j) * ln + k0..(j0 + j) * ln + k0 + 8];
+                let r = &lines[starts[j0 + j] + k0..starts[j0 + j] + k0 + 8];
                 for k in 0..8 {
                     row[k] = r[k].get();
                 }
@@ -446,45 +448,67 @@ fn transpose_lines<T: Sample>(lines: &[T], ln: usize, w: usize, buf: &mut [f64])
         }
         for k in k0..ln {
             for j in j0..j0 + 8 {
-                buf[k * w + j] = lines[j * ln + k].get();
+                buf[k * w + j] = lines[starts[j] + k].get();
             }
         }
         j0 += 8;
     }
     for j in j0..w {
         for k in 0..ln {
-            buf[k * w + j] = lines[j * ln + k].get();
+            buf[k * w + j] = lines[starts[j] + k].get();
         }
     }
 }
 
 #[inline(always)]
-fn filter_axis_impl<const G: usize, T: Sample>(src: &[T], size: [usize; 3], axis: usize, c: &Coeffs, keep: (usize, usize)) -> Vec<f32> {
-    let ln = size[axis];
+fn filter_axis_impl<const G: usize, T: Sample>(
+    src: &[T],
+    full: [usize; 3],
+    b: &Region,
+    axis: usize,
+    c: &Coeffs,
+    keep: (usize, usize),
+) -> Vec<f32> {
+    let ln = b.size[axis];
     let nk = keep.1 - keep.0;
-    let stride: usize = size[..axis].iter().product();
-    let mut out = vec![0.0f32; src.len() / ln * nk];
+    let (sy, sz) = (full[0], full[0] * full[1]);
+    let at = |x: usize, y: usize, z: usize| (b.start[0] + x) + (b.start[1] + y) * sy + (b.start[2] + z) * sz;
+    let [bx, by, bz] = b.size;
+    let mut out = crate::hugepage::zeroed(b.size.iter().product::<usize>() / ln * nk);
     let mut cbuf = vec![0.0f64; nk * G];
-    if axis == 0 {
-        // Lines along x are contiguous: transpose blocks of G lines so that the recursion
-        // runs across lines; the outputs go straight back to their rows (lane stride nk).
-        let rows = src.len() / ln;
-        let mut buf = vec![0.0f64; ln * G];
-        let mut r0 = 0;
-        while r0 < rows {
-            let w = G.min(rows - r0);
-            transpose_lines(&src[r0 * ln..(r0 + w) * ln], ln, w, &mut buf[..ln * w]);
-            recurse_lines::<G, f64>(c, &buf[..ln * w], w, ln, w, keep, &mut cbuf, &mut out[r0 * nk..(r0 + w) * nk], 1, nk);
-            r0 += w;
+    match axis {
+        0 => {
+            // Lines along x are contiguous: transpose blocks of G lines (rows (y, z) of the box)
+            // so that the recursion runs across lines; the outputs go straight back to their
+            // rows (lane stride nk).
+            let rows = by * bz;
+            let mut buf = vec![0.0f64; ln * G];
+            let mut starts = [0usize; G];
+            let mut r0 = 0;
+            while r0 < rows {
+                let w = G.min(rows - r0);
+                for (j, s) in starts[..w].iter_mut().enumerate() {
+                    let r = r0 + j;
+                    *s = at(0, r % by, r / by);
+                }
+                transpose_lines(src, &starts[..w], ln, &mut buf[..ln * w]);
+                recurse_lines::<G, f64>(c, &buf[..ln * w], w, ln, w, keep, &mut cbuf, &mut out[r0 * nk..(r0 + w) * nk], 1, nk);
+                r0 += w;
+            }
         }
-        return out;
-    }
-    // Lines along y or z, read in place: element k of line j at src[base + k * stride + j].
-    let outer = src.len() / (ln * stride);
-    for o in 0..outer {
-        let base = o * ln * stride;
-        let obase = o * nk * stride;
-        recurse_lines::<G, T>(c, &src[base..base + ln * stride], stride, ln, stride, keep, &mut cbuf, &mut out[obase..obase + nk * stride], stride, 1);
+        1 => {
+            // Lines along y, read in place: element k of line x of slice z at at(x, k, z).
+            for z in 0..bz {
+                let o = z * nk * bx;
+                recurse_lines::<G, T>(c, &src[at(0, 0, z)..], sy, ln, bx, keep, &mut cbuf, &mut out[o..o + nk * bx], bx, 1);
+            }
+        }
+        _ => {
+            // Lines along z, read in place: element k of line x of row y at at(x, y, k).
+            for y in 0..by {
+                recurse_lines::<G, T>(c, &src[at(0, y, 0)..], sz, ln, bx, keep, &mut cbuf, &mut out[y * bx..], bx * by, 1);
+            }
+        }
     }
     out
 }
@@ -506,7 +530,101 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Image, 
 /// d the first pass (the second derivative along d) runs over that box; the two smoothing passes
 /// only over the lines that reach the region.
 pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region: &Region) -> Result<Image, RadiomicsError> {
+    laplacian_recursive_gaussian_in_region_with(image, &LogInput::new(image), sigma, region)
+}
+
+/// The voxels the LoG's first passes read (each of the three runs over the whole volume), in the
+/// narrowest type that holds every voxel exactly: int16 (most MRI), else float32, else the f64
+/// voxels themselves. The passes read the same values (as f64), so the results are identical;
+/// an int16 copy is a quarter of the memory traffic. Make one per image and share it across σ.
+pub struct LogInput(Voxels);
+
+enum Voxels {
+    I16(Vec<i16>),
+    F32(Vec<f32>),
+    F64,
+}
+
+impl LogInput {
+    pub fn new(image: &Image) -> LogInput {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { Self::new_avx512(&image.data) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { Self::new_avx2(&image.data) };
+            }
+        }
+        Self::new_impl(&image.data)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn new_avx512(data: &[f64]) -> LogInput {
+        Self::new_impl(data)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn new_avx2(data: &[f64]) -> LogInput {
+        Self::new_impl(data)
+    }
+
+    #[inline(always)]
+    fn new_impl(data: &[f64]) -> LogInput {
+        // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
+        if let Some(v) = narrow(data, to_i16, |i| i as f64) {
+            return LogInput(Voxels::I16(v));
+        }
+        if let Some(v) = narrow(data, |v| v as f32, |f| f as f64) {
+            return LogInput(Voxels::F32(v));
+        }
+        LogInput(Voxels::F64)
+    }
+}
+
+/// `data` converted by `to`, if every value converts back (`from`) to the same bits; in chunks
+/// whose check has no early exit (so it vectorises), stopping at the first chunk that fails.
+#[inline(always)]
+fn narrow<T: Copy + Default>(data: &[f64], to: impl Fn(f64) -> T, from: impl Fn(T) -> f64) -> Option<Vec<T>> {
+    let mut out = vec![T::default(); data.len()];
+    for (src, dst) in data.chunks(4096).zip(out.chunks_mut(4096)) {
+        let mut bad = false;
+        for (d, &v) in dst.iter_mut().zip(src) {
+            let t = to(v);
+            bad |= from(t).to_bits() != v.to_bits();
+            *d = t;
+        }
+        if bad {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// [`laplacian_recursive_gaussian_in_region`] with the first passes reading `input`
+/// ([`LogInput::new`] of this image; make one per image and share it across σ).
+pub fn laplacian_recursive_gaussian_in_region_with(
+    image: &Image,
+    input: &LogInput,
+    sigma: f64,
+    region: &Region,
+) -> Result<Image, RadiomicsError> {
     super::check_image(image, "LoG")?;
+    let n = image.data.len();
+    let input_len = match &input.0 {
+        Voxels::I16(v) => v.len(),
+        Voxels::F32(v) => v.len(),
+        Voxels::F64 => n,
+    };
+    if input_len != n {
+        return Err(RadiomicsError::InvalidInput(format!(
+            "LoG filter: the prepared input holds {input_len} voxels, the image {n}: make it from this image"
+        )));
+    }
     region.check(image)?;
     if sigma.is_nan() || sigma <= 0.0 || !sigma.is_finite() {
         return Err(RadiomicsError::InvalidInput(format!("LoG sigma must be > 0, got {sigma}")));
@@ -523,27 +641,35 @@ pub fn laplacian_recursive_gaussian_in_region(image: &Image, sigma: f64, region:
     let crop = reach_box(image, sigma, region);
     let keep: [(usize, usize); 3] =
         std::array::from_fn(|a| (region.start[a] - crop.start[a], region.start[a] - crop.start[a] + region.size[a]));
-    let acc = match box_voxels(image, &crop) {
-        BoxVoxels::I16(v) => log_box(&v, crop.size, image.spacing, sigma, keep),
-        BoxVoxels::F32(v) => log_box(&v, crop.size, image.spacing, sigma, keep),
-        BoxVoxels::F64(v) => log_box(&v, crop.size, image.spacing, sigma, keep),
+    let (full, spacing) = (image.size, image.spacing);
+    let acc = match &input.0 {
+        Voxels::I16(v) => log_box(v, full, &crop, spacing, sigma, keep),
+        Voxels::F32(v) => log_box(v, full, &crop, spacing, sigma, keep),
+        Voxels::F64 => log_box(&image.data, full, &crop, spacing, sigma, keep),
     };
     Ok(region.image_like(image, acc.into_iter().map(f64::from).collect(), PixelType::F32))
 }
 
 /// ITK's LoG (three second-derivative terms, each followed by the smoothing passes along the
-/// other axes, summed in float32) over a box of voxels `src` (x fastest, `size`), keeping the
-/// outputs at `keep` along each axis.
-fn log_box<T: Sample>(src: &[T], size: [usize; 3], spacing: [f64; 3], sigma: f64, keep: [(usize, usize); 3]) -> Vec<f32> {
+/// other axes, summed in float32) over the box `b` of an image of size `full` (voxels `src`, x
+/// fastest, read in place), keeping the outputs at `keep` (box coordinates) along each axis.
+fn log_box<T: Sample>(
+    src: &[T],
+    full: [usize; 3],
+    b: &Region,
+    spacing: [f64; 3],
+    sigma: f64,
+    keep: [(usize, usize); 3],
+) -> Vec<f32> {
     let mut acc = vec![0.0f32; keep.iter().map(|k| k.1 - k.0).product()];
     for dim in 0..3 {
-        let mut size = size;
         let c2 = coefficients(sigma, spacing[dim], Order::Second, true);
-        let mut t = filter_axis(src, size, dim, &c2, keep[dim]);
+        let mut t = filter_axis(src, full, b, dim, &c2, keep[dim]);
+        let mut size = b.size;
         size[dim] = keep[dim].1 - keep[dim].0;
         for j in (0..3).filter(|&j| j != dim) {
             let c0 = coefficients(sigma, spacing[j], Order::Zero, true);
-            t = filter_axis(&t, size, j, &c0, keep[j]);
+            t = filter_axis(&t, size, &Region { start: [0; 3], size }, j, &c0, keep[j]);
             size[j] = keep[j].1 - keep[j].0;
         }
         let inv = 1.0 / (spacing[dim] * spacing[dim]);
@@ -618,99 +744,15 @@ fn reach_box(image: &Image, sigma: f64, region: &Region) -> Region {
     b
 }
 
-/// The voxels of `b` (a box inside an image of `size`, x fastest), borrowed when `b` is the
-/// whole image.
-fn crop_copy<'a, T: Copy>(src: &'a [T], size: [usize; 3], b: &Region) -> std::borrow::Cow<'a, [T]> {
-    if b.start == [0; 3] && b.size == size {
-        return std::borrow::Cow::Borrowed(src);
-    }
-    let mut out = Vec::with_capacity(b.size.iter().product());
-    for z in b.start[2]..b.start[2] + b.size[2] {
-        for y in b.start[1]..b.start[1] + b.size[1] {
-            let row = (z * size[1] + y) * size[0] + b.start[0];
-            out.extend_from_slice(&src[row..row + b.size[0]]);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// The voxels of a box in the narrowest type that holds every one of them exactly: int16 (most
-/// MRI), else float32, else the f64 voxels. The first passes read them as f64 either way (the
-/// same values, so the same results); int16 is a quarter of the memory traffic of f64.
-enum BoxVoxels<'a> {
-    I16(Vec<i16>),
-    F32(Vec<f32>),
-    F64(std::borrow::Cow<'a, [f64]>),
-}
-
-fn box_voxels<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { box_voxels_avx512(image, b) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { box_voxels_avx2(image, b) };
-        }
-    }
-    box_voxels_impl(image, b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn box_voxels_avx512<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
-    box_voxels_impl(image, b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn box_voxels_avx2<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
-    box_voxels_impl(image, b)
-}
-
+/// `v as i16` for the values where it is exact, written so that it vectorises: Rust's
+/// saturating `as` became scalar min/max/convert per voxel (half of the narrowing time). NaN
+/// and out-of-range values give some other int16, whose round trip then fails the check.
 #[inline(always)]
-fn box_voxels_impl<'a>(image: &'a Image, b: &Region) -> BoxVoxels<'a> {
-    // Bitwise round trips: -0.0, NaN payloads and fractions keep the wider type.
-    if let Some(v) = crop_narrow(&image.data, image.size, b, |v| v as i16, |i| i as f64) {
-        return BoxVoxels::I16(v);
-    }
-    if let Some(v) = crop_narrow(&image.data, image.size, b, |v| v as f32, |f| f as f64) {
-        return BoxVoxels::F32(v);
-    }
-    BoxVoxels::F64(crop_copy(&image.data, image.size, b))
-}
-
-/// The voxels of box `b` (inside an image of `size`, x fastest) converted by `to`, if every one
-/// converts back (`from`) to the same bits; row by row, with a check that has no early exit
-/// inside a row (so it vectorises).
-#[inline(always)]
-fn crop_narrow<T: Copy + Default>(
-    data: &[f64],
-    size: [usize; 3],
-    b: &Region,
-    to: impl Fn(f64) -> T,
-    from: impl Fn(T) -> f64,
-) -> Option<Vec<T>> {
-    let mut out = crate::hugepage::zeroed(b.size.iter().product());
-    let mut rows = out.chunks_mut(b.size[0]);
-    for z in b.start[2]..b.start[2] + b.size[2] {
-        for y in b.start[1]..b.start[1] + b.size[1] {
-            let at = (z * size[1] + y) * size[0] + b.start[0];
-            let (src, dst) = (&data[at..at + b.size[0]], rows.next()?);
-            let mut bad = false;
-            for (d, &v) in dst.iter_mut().zip(src) {
-                let t = to(v);
-                bad |= from(t).to_bits() != v.to_bits();
-                *d = t;
-            }
-            if bad {
-                return None;
-            }
-        }
-    }
-    Some(out)
+fn to_i16(v: f64) -> i16 {
+    let t = if v.is_nan() { 0.0 } else { v.clamp(-32768.0, 32767.0) };
+    // SAFETY: t is finite and within i32's range (clamped just above, NaN replaced).
+    let i: i32 = unsafe { t.to_int_unchecked() };
+    i as i16
 }
 
 /// pyradiomics' rule for one σ: σ > 0, every axis has at least 4 voxels, and
@@ -823,8 +865,9 @@ mod tests {
         for axis in 0..3 {
             let ln = size[axis];
             let keep = (1, ln - 2);
-            let a = filter_axis(&data, size, axis, &c, keep);
-            let b = filter_axis(&data32, size, axis, &c, keep);
+            let whole = Region { start: [0; 3], size };
+            let a = filter_axis(&data, size, &whole, axis, &c, keep);
+            let b = filter_axis(&data32, size, &whole, axis, &c, keep);
             let mut osize = size;
             osize[axis] = keep.1 - keep.0;
             let mut count = 0;
@@ -858,31 +901,51 @@ mod tests {
     }
 
     #[test]
-    fn narrow_voxel_types_give_identical_results() {
+    fn box_view_equals_filtering_a_copy_of_the_box() {
+        // The first passes read a box of the whole image in place: same bits as filtering a
+        // compact copy of the box, along every axis (x rows crossing slices included).
+        let size = [41, 13, 9];
+        let n: usize = size.iter().product();
+        let data: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 - 400.0).collect();
+        let b = Region { start: [3, 2, 1], size: [33, 9, 6] };
+        let mut copy = Vec::new();
+        for z in 1..7 {
+            for y in 2..11 {
+                let row = (z * 13 + y) * 41;
+                copy.extend_from_slice(&data[row + 3..row + 36]);
+            }
+        }
+        let c = coefficients(1.3, 0.8, Order::Second, true);
+        for axis in 0..3 {
+            let keep = (1, b.size[axis] - 1);
+            let view = filter_axis(&data, size, &b, axis, &c, keep);
+            let compact = filter_axis(&copy, b.size, &Region { start: [0; 3], size: b.size }, axis, &c, keep);
+            assert_eq!(view.len(), compact.len());
+            assert!(view.iter().zip(&compact).all(|(x, y)| x.to_bits() == y.to_bits()), "axis {axis}");
+        }
+    }
+
+    #[test]
+    fn prepared_input_types_give_identical_results() {
         // Integer voxels (int16 copy), float32-exact voxels, and f64 voxels (kept as they are):
-        // the same bits as filtering the f64 voxels.
+        // the same bits as reading the f64 voxels.
         let size = [14, 9, 6];
         let n: usize = size.iter().product();
         let ints: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1009) as f64 - 500.0).collect();
         let halves: Vec<f64> = ints.iter().map(|v| v * 0.5 + 1e5).collect();
         let wide: Vec<f64> = ints.iter().map(|v| v * 0.1).collect();
-        let b = Region { start: [1, 0, 1], size: [12, 9, 4] };
-        let keep: [(usize, usize); 3] = [(2, 8), (1, 6), (0, 3)];
+        let region = Region { start: [3, 1, 1], size: [6, 5, 3] };
         for (data, kind) in [(ints, 0), (halves, 1), (wide, 2)] {
             let img = Image::new(data, size, [0.7, 1.1, 2.5]);
-            let v = box_voxels(&img, &b);
-            assert_eq!(kind, match v { BoxVoxels::I16(_) => 0, BoxVoxels::F32(_) => 1, BoxVoxels::F64(_) => 2 });
-            let got = match v {
-                BoxVoxels::I16(v) => log_box(&v, b.size, img.spacing, 1.5, keep),
-                BoxVoxels::F32(v) => log_box(&v, b.size, img.spacing, 1.5, keep),
-                BoxVoxels::F64(v) => log_box(&v, b.size, img.spacing, 1.5, keep),
-            };
-            let wide = crop_copy(&img.data, size, &b);
-            let want = log_box(&wide, b.size, img.spacing, 1.5, keep);
-            assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "kind {kind}");
-            // The crop itself: voxel (x, y, z) of the box is voxel b.start + (x, y, z) of the image.
-            assert_eq!(wide[2 + 12 * (3 + 9 * 1)], img.data[img.index(3, 3, 2)]);
+            let input = LogInput::new(&img);
+            assert_eq!(kind, match input.0 { Voxels::I16(_) => 0, Voxels::F32(_) => 1, Voxels::F64 => 2 });
+            let a = laplacian_recursive_gaussian_in_region_with(&img, &input, 1.5, &region).unwrap();
+            let b = laplacian_recursive_gaussian_in_region_with(&img, &LogInput(Voxels::F64), 1.5, &region).unwrap();
+            assert!(a.data.iter().zip(&b.data).all(|(x, y)| x.to_bits() == y.to_bits()), "kind {kind}");
         }
+        let img = Image::new(vec![1.0; 5 * 5 * 5], [5, 5, 5], [1.0; 3]);
+        let other = LogInput::new(&Image::new(vec![1.0; 6 * 5 * 5], [6, 5, 5], [1.0; 3]));
+        assert!(laplacian_recursive_gaussian_in_region_with(&img, &other, 1.0, &Region::whole(&img)).is_err());
     }
 
     #[test]
