@@ -49,6 +49,19 @@ pub fn to_tensor(img: &RgbImage) -> Tensor3 {
     Tensor3 { channels: 3, height: h, width: w, data }
 }
 
+/// RGB image to channel-major floats in [0, 1] (`pixel / 255`, no normalisation: the
+/// grading models normalise inside), `data[c * H * W + y * W + x]`.
+pub fn to_unit_planes(img: &RgbImage) -> Vec<f32> {
+    let plane = img.width() as usize * img.height() as usize;
+    let mut out = vec![0f32; 3 * plane];
+    for (i, p) in img.pixels().enumerate() {
+        for c in 0..3 {
+            out[c * plane + i] = f32::from(p.0[c]) / 255.0;
+        }
+    }
+    out
+}
+
 /// Decode and normalise in one step.
 pub fn load_tensor(path: &Path) -> Result<Tensor3> {
     Ok(to_tensor(&load_rgb(path)?))
@@ -57,6 +70,13 @@ pub fn load_tensor(path: &Path) -> Result<Tensor3> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_planes_are_channel_major() {
+        // 2 x 1 image: pixel 0 = (255, 0, 51), pixel 1 = (0, 102, 255).
+        let img = RgbImage::from_raw(2, 1, vec![255, 0, 51, 0, 102, 255]).unwrap();
+        assert_eq!(to_unit_planes(&img), vec![1.0, 0.0, 0.0, 0.4, 0.2, 1.0]);
+    }
 
     #[test]
     fn imagenet_normalisation_known_values() {

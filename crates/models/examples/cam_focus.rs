@@ -69,14 +69,7 @@ fn pixels(path: &Path, size: usize) -> Vec<f32> {
             path.display()
         ));
     }
-    let plane = size * size;
-    let mut out = vec![0f32; 3 * plane];
-    for (i, p) in img.pixels().enumerate() {
-        for c in 0..3 {
-            out[c * plane + i] = f32::from(p.0[c]) / 255.0;
-        }
-    }
-    out
+    cohort::image::to_unit_planes(&img)
 }
 
 /// Evidence mask (true = evidence) of the same size.

@@ -109,14 +109,7 @@ pub fn to_pixels(img: &RgbImage, size: usize) -> Vec<f32> {
         resized = image::imageops::resize(img, size as u32, size as u32, FilterType::Triangle);
         &resized
     };
-    let plane = size * size;
-    let mut out = vec![0f32; 3 * plane];
-    for (i, p) in img.pixels().enumerate() {
-        for c in 0..3 {
-            out[c * plane + i] = f32::from(p.0[c]) / 255.0;
-        }
-    }
-    out
+    cohort::image::to_unit_planes(img)
 }
 
 /// The ROIs as an engine dataset: items are decoded and resized when asked for.
